@@ -1,0 +1,283 @@
+package org.pyexec4j.internal.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.pyexec4j.ExecutionResult;
+import org.pyexec4j.PyExec4jException;
+import org.pyexec4j.PythonInfo;
+import org.pyexec4j.RunRequest;
+import org.pyexec4j.internal.wire.WireCodec;
+import org.pyexec4j.internal.wire.ZygoteMessage;
+import org.pyexec4j.internal.worker.ChannelServer;
+import org.pyexec4j.internal.worker.PythonLocator;
+import org.pyexec4j.internal.worker.WorkerProcess;
+import org.pyexec4j.internal.worker.WorkerScript;
+import org.pyexec4j.internal.worker.Zygote;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Everything an Interpreter owns: the zygote, the socket, the sessions and their threads. */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    private static final AtomicInteger ENGINES = new AtomicInteger();
+    private static final int SPARE_WORKERS = 2;
+
+    private final EngineConfig config;
+    private final String prefix;
+    private final PythonLocator.ResolvedPython python;
+    private final Path runtimeDir;
+    private final Path script;
+    private final ChannelServer server;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService background;
+    private final WorkerPool pool;
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong workerIds = new AtomicLong();
+    private final AtomicLong anonymous = new AtomicLong();
+    private final Object zygoteLock = new Object();
+    private volatile Zygote zygote;
+    private volatile boolean ipython;
+    private volatile boolean closed;
+
+    private Engine(EngineConfig config, PythonLocator.ResolvedPython python, Path runtimeDir, ChannelServer server,
+                   String prefix) {
+        this.config = config;
+        this.python = python;
+        this.runtimeDir = runtimeDir;
+        this.server = server;
+        this.prefix = prefix;
+        this.script = WorkerScript.install(runtimeDir);
+        this.timer = Executors.newSingleThreadScheduledExecutor(named(prefix + "-timer"));
+        this.background = Executors.newCachedThreadPool(named(prefix + "-background"));
+        this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
+    }
+
+    public static Engine start(EngineConfig config) {
+        PythonLocator.ResolvedPython python = PythonLocator.resolve(config.python());
+        String prefix = "pyexec4j-" + ENGINES.incrementAndGet();
+        Path runtime = createRuntimeDir();
+        ChannelServer server;
+        try {
+            server = ChannelServer.open(runtime.resolve("s"), prefix);
+        } catch (IOException e) {
+            throw new PyExec4jException("cannot open the worker socket in " + runtime + ": " + e.getMessage(), e);
+        }
+        Engine engine = new Engine(config, python, runtime, server, prefix);
+        try {
+            engine.zygote();
+            if (config.ipythonTracebacks() && !engine.ipython) {
+                throw new PyExec4jException("IPython tracebacks were asked for, but IPython is not importable by "
+                        + python.executable() + " (Python " + python.version() + "): install it there"
+                        + " (pip install ipython) or turn ipythonTracebacks off");
+            }
+            engine.pool.refill();
+            return engine;
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    EngineConfig config() {
+        return config;
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    public PythonInfo python() {
+        return new PythonInfo(python.executable(), python.version(), ipython);
+    }
+
+    public ExecutionResult run(RunRequest request) {
+        try {
+            return runAsync(request).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new PyExec4jException("run failed: " + cause, cause);
+        }
+    }
+
+    public CompletableFuture<ExecutionResult> runAsync(RunRequest request) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new PyExec4jException("this Interpreter is closed"));
+        }
+        if (request.session() == null) {
+            String name = "~run-" + anonymous.incrementAndGet();
+            Session s = newSession(name);
+            return s.submit(request.withReset(true)).whenComplete((r, e) -> background.execute(s::close));
+        }
+        Session s = sessions.computeIfAbsent(request.session(), this::newSession);
+        return s.submit(request);
+    }
+
+    public boolean interrupt(String session) {
+        Session s = sessions.get(session);
+        return s != null && s.interrupt();
+    }
+
+    public void closeSession(String session) {
+        Session s = sessions.remove(session);
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    public List<String> sessions() {
+        return new ArrayList<>(sessions.keySet());
+    }
+
+    private Session newSession(String name) {
+        if (closed) {
+            throw new PyExec4jException("this Interpreter is closed");
+        }
+        SessionDirectory dir = config.workingDirectory() != null
+                ? SessionDirectory.shared(config.workingDirectory())
+                : SessionDirectory.temporary(name, config.keepWorkingDirectories());
+        return new Session(name, this, dir, prefix + "-session-" + name);
+    }
+
+    /** A worker with a fresh interpreter state. */
+    WorkerProcess freshWorker() {
+        return pool.take();
+    }
+
+    /** Ends a worker in the background: its kill must not delay the next run. */
+    void retire(WorkerProcess w) {
+        try {
+            background.execute(w::close);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            w.close();
+        }
+    }
+
+    private WorkerProcess startWorker() {
+        if (closed) {
+            throw new PyExec4jException("this Interpreter is closed");
+        }
+        String id = "w" + workerIds.incrementAndGet();
+        return WorkerProcess.start(zygote(), server, id,
+                WireCodec.fields("file_name", config.runFileName(), "ipython", config.ipythonTracebacks()),
+                prefix + "-" + id);
+    }
+
+    private Zygote zygote() {
+        Zygote z = zygote;
+        if (z != null && z.isAlive()) {
+            return z;
+        }
+        synchronized (zygoteLock) {
+            if (zygote != null && zygote.isAlive()) {
+                return zygote;
+            }
+            if (zygote != null) {
+                LOG.warn("the zygote process died (killed by user code?); starting a new one. Its log: {}",
+                        zygote.recentLog());
+                zygote.close();
+            }
+            String args = new String(WireCodec.line(WireCodec.fields("socket", server.path().toString(),
+                    "preload", config.preload())), java.nio.charset.StandardCharsets.UTF_8).trim();
+            Zygote started = Zygote.start(List.of(python.executable().toString(), script.toString(), args),
+                    runtimeDir, Map.of(), prefix + "-zygote");
+            ZygoteMessage.Hello hello = started.hello();
+            if (!hello.preloadFailures().isEmpty()) {
+                LOG.warn("preloading failed for: {}", hello.preloadFailures());
+            }
+            ipython = hello.ipython();
+            zygote = started;
+            return started;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Session> all = new ArrayList<>(sessions.values());
+        sessions.clear();
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Session s : all) {
+            closing.add(CompletableFuture.runAsync(s::close, background));
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing sessions: {}", e.toString());
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        pool.close();
+        background.shutdown();
+        try {
+            if (!background.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("background tasks did not end within 30 s");
+                background.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            background.shutdownNow();
+        }
+        pool.close(); // a refill that finished during shutdown
+        synchronized (zygoteLock) {
+            if (zygote != null) {
+                zygote.close();
+            }
+        }
+        timer.shutdownNow();
+        server.close();
+        try {
+            SessionDirectory.deleteTree(runtimeDir);
+        } catch (IOException e) {
+            LOG.debug("removing {}: {}", runtimeDir, e.toString());
+        }
+    }
+
+    private static Path createRuntimeDir() {
+        Path base = Paths.get(System.getProperty("java.io.tmpdir"));
+        if (base.toAbsolutePath().toString().length() > 60) {
+            base = Paths.get("/tmp"); // a Unix socket path must stay under 108 bytes
+        }
+        try {
+            return Files.createTempDirectory(base, "pyexec4j-rt-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create pyexec4j's runtime directory in " + base, e);
+        }
+    }
+
+    private static ThreadFactory named(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

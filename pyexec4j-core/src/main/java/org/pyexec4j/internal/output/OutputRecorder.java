@@ -1,0 +1,146 @@
+package org.pyexec4j.internal.output;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.pyexec4j.OutputChunk;
+import org.pyexec4j.OutputListener;
+import org.pyexec4j.StdStream;
+import org.pyexec4j.StreamRun;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The output of one run, in arrival order, bounded.
+ *
+ * <p>Up to half the limit is kept from the start (the head) and up to half from the end
+ * (the tail); what falls between is counted, never silently lost. The listener sees every
+ * chunk, under the recorder's lock, so calls for one run never overlap and come in the
+ * order the result records.
+ */
+public final class OutputRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(OutputRecorder.class);
+
+    private final long headLimit;
+    private final long tailLimit;
+    private final OutputListener listener;
+    private final List<OutputChunk> head = new ArrayList<>();
+    private final Deque<OutputChunk> tail = new ArrayDeque<>();
+    private long headBytes;
+    private long tailBytes;
+    private long droppedBytes;
+    private boolean closed;
+
+    public OutputRecorder(long limitBytes, OutputListener listener) {
+        this.headLimit = limitBytes / 2;
+        this.tailLimit = limitBytes - headLimit;
+        this.listener = listener;
+    }
+
+    /** Records a chunk; ignored once the run's result has been taken. */
+    public synchronized void record(StdStream stream, String text) {
+        if (closed || text.isEmpty()) {
+            return;
+        }
+        OutputChunk chunk = new OutputChunk(stream, text);
+        notifyListener(chunk);
+        long bytes = utf8Length(text);
+        if (tail.isEmpty() && headBytes + bytes <= headLimit) {
+            head.add(chunk);
+            headBytes += bytes;
+            return;
+        }
+        tail.addLast(chunk);
+        tailBytes += bytes;
+        while (tailBytes > tailLimit && !tail.isEmpty()) {
+            OutputChunk first = tail.pollFirst();
+            long firstBytes = utf8Length(first.text());
+            long excess = tailBytes - tailLimit;
+            if (firstBytes <= excess) {
+                tailBytes -= firstBytes;
+                droppedBytes += firstBytes;
+            } else {
+                OutputChunk cut = cutFront(first, excess);
+                long kept = utf8Length(cut.text());
+                droppedBytes += firstBytes - kept;
+                tailBytes -= firstBytes - kept;
+                tail.addFirst(cut);
+                break;
+            }
+        }
+    }
+
+    /** Stops recording and returns what was kept, with a note where output was dropped. */
+    public synchronized Recorded finish(long limitBytes) {
+        closed = true;
+        List<OutputChunk> all = new ArrayList<>(head);
+        if (droppedBytes > 0) {
+            all.add(new OutputChunk(StdStream.STDERR, "\n[pyexec4j: " + droppedBytes
+                    + " bytes of output dropped here; the output limit is " + limitBytes + " bytes]\n"));
+        }
+        all.addAll(tail);
+        List<String> texts = new ArrayList<>(all.size());
+        List<StreamRun> runs = new ArrayList<>();
+        StdStream current = null;
+        int count = 0;
+        for (OutputChunk c : all) {
+            texts.add(c.text());
+            if (c.stream() != current) {
+                if (current != null) {
+                    runs.add(new StreamRun(current, count));
+                }
+                current = c.stream();
+                count = 0;
+            }
+            count++;
+        }
+        if (current != null) {
+            runs.add(new StreamRun(current, count));
+        }
+        return new Recorded(texts, runs, droppedBytes);
+    }
+
+    /** The kept output: texts in order, their streams as runs, and how much was dropped. */
+    public record Recorded(List<String> texts, List<StreamRun> streams, long droppedBytes) {}
+
+    private void notifyListener(OutputChunk chunk) {
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.onOutput(chunk);
+        } catch (RuntimeException e) {
+            LOG.warn("output listener threw; output goes on being recorded", e);
+        }
+    }
+
+    private static OutputChunk cutFront(OutputChunk chunk, long bytesToDrop) {
+        byte[] utf8 = chunk.text().getBytes(StandardCharsets.UTF_8);
+        int from = (int) Math.min(bytesToDrop, utf8.length);
+        while (from < utf8.length && (utf8[from] & 0xC0) == 0x80) {
+            from++; // never start inside a character
+        }
+        return new OutputChunk(chunk.stream(), new String(utf8, from, utf8.length - from, StandardCharsets.UTF_8));
+    }
+
+    static long utf8Length(String s) {
+        long n = 0;
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,81 @@
+package org.pyexec4j.internal.result;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.pyexec4j.Ending;
+import org.pyexec4j.ExceptionInfo;
+import org.pyexec4j.ExecutionResult;
+import org.pyexec4j.ResourceUsage;
+import org.pyexec4j.internal.output.OutputRecorder;
+import org.pyexec4j.internal.wire.WorkerMessage;
+import org.pyexec4j.internal.wire.ZygoteMessage;
+
+/** Decides what a run's result says, from what the worker reported and how it ended. */
+public final class ResultAssembler {
+    private ResultAssembler() {}
+
+    /** A run the worker finished and reported itself. */
+    public static ExecutionResult finished(WorkerMessage.Done d, OutputRecorder.Recorded out, Duration timeout,
+                                           Duration wall) {
+        Ending ending = endingOf(d.ending());
+        Duration exec = seconds(d.execTimeSeconds());
+        return new ExecutionResult(withClosingLine(out, d.excType(), exec, timeout), exec, d.excType(), d.excInfo(),
+                d.excStack(), ending, ending == Ending.EXITED ? d.exitCode() : null, null, true,
+                new ResourceUsage(wall, seconds(d.cpuSeconds()), d.peakMemoryBytes()), out.streams(),
+                out.droppedBytes(), d.causes(), d.syntaxError());
+    }
+
+    /** Killed at timeout + grace: the reference's hard-kill result, with the output kept. */
+    public static ExecutionResult killedAfterGrace(OutputRecorder.Recorded out, Duration timeout, Duration wall) {
+        return new ExecutionResult(withClosingLine(out, "TimeoutError", timeout, timeout), timeout, "TimeoutError",
+                ExceptionInfo.empty(), List.of(), Ending.KILLED_AFTER_GRACE, null, null, false,
+                new ResourceUsage(wall, Duration.ZERO, 0), out.streams(), out.droppedBytes(), List.of(), null);
+    }
+
+    /** The worker process died before it could report (os._exit, a signal, a crash). */
+    public static ExecutionResult died(ZygoteMessage.Exited exit, OutputRecorder.Recorded out, Duration timeout,
+                                       Duration wall) {
+        Integer code = exit == null ? null : exit.code();
+        Integer signal = exit == null ? null : exit.signal();
+        boolean exited = code != null;
+        String excType = exited ? "SystemExit" : "WorkerCrashed";
+        ExceptionInfo info = new ExceptionInfo(List.of(exited ? String.valueOf(code) : describeDeath(exit)),
+                java.util.Map.of());
+        return new ExecutionResult(withClosingLine(out, excType, wall, timeout), wall, excType, info, List.of(),
+                exited ? Ending.EXITED : Ending.CRASHED, code, signal, false, new ResourceUsage(wall, Duration.ZERO, 0),
+                out.streams(), out.droppedBytes(), List.of(), null);
+    }
+
+    /** One line for term_out that says how the worker died. */
+    public static String describeDeath(ZygoteMessage.Exited exit) {
+        if (exit == null) {
+            return "the Python process ended without a report";
+        }
+        if (exit.code() != null) {
+            return "the Python process exited with code " + exit.code();
+        }
+        return "the Python process was killed by signal " + exit.signal() + " (" + SignalNames.of(exit.signal()) + ")";
+    }
+
+    private static List<String> withClosingLine(OutputRecorder.Recorded out, String excType, Duration exec,
+                                                Duration timeout) {
+        List<String> termOut = new ArrayList<>(out.texts().size() + 1);
+        termOut.addAll(out.texts());
+        termOut.add(ClosingLine.of(excType, exec, timeout));
+        return termOut;
+    }
+
+    private static Ending endingOf(String name) {
+        for (Ending e : Ending.values()) {
+            if (e.jsonName().equals(name)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("worker reported an unknown ending '" + name + "'");
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofNanos(Math.round(s * 1e9));
+    }
+}

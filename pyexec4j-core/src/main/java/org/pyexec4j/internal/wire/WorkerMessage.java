@@ -1,0 +1,38 @@
+package org.pyexec4j.internal.wire;
+
+import java.util.List;
+import org.pyexec4j.ChainedException;
+import org.pyexec4j.ExceptionInfo;
+import org.pyexec4j.StackFrame;
+import org.pyexec4j.StdStream;
+import org.pyexec4j.SyntaxErrorLocation;
+
+/** What a session worker says on its control connection. */
+public sealed interface WorkerMessage {
+
+    /** The worker is connected and waits for code. */
+    record Ready(long pid) implements WorkerMessage {}
+
+    /** The code of run {@code run} starts now. */
+    record Started(long run) implements WorkerMessage {}
+
+    /** Output written through Python's sys.stdout / sys.stderr, in write order. */
+    record Output(List<Group> groups) implements WorkerMessage {
+        public record Group(StdStream stream, List<String> writes) {}
+    }
+
+    /** Run {@code run} is over; its traceback text was sent as output before this. */
+    record Done(
+            long run,
+            String ending,
+            String excType,
+            ExceptionInfo excInfo,
+            List<StackFrame> excStack,
+            Integer exitCode,
+            List<ChainedException> causes,
+            SyntaxErrorLocation syntaxError,
+            double execTimeSeconds,
+            double cpuSeconds,
+            long peakMemoryBytes)
+            implements WorkerMessage {}
+}

@@ -1,0 +1,846 @@
+"""pyexec4j worker: the Python half of pyexec4j. Standard library only, Python 3.9+.
+
+One process of this file runs as the *zygote*: it starts once per Interpreter, pays
+Python's one-time costs (imports, the first compile, optional preloads) and then forks a
+*session worker* for every fresh interpreter state the Java side asks for.
+
+Channels (see Zygote and Worker below):
+- zygote <-> Java: the zygote's stdin (commands) and stdout (replies), JSON lines.
+- worker <-> Java: three connections to the Interpreter's Unix socket: "control" (JSON
+  lines both ways, including the output written through sys.stdout/sys.stderr, in write
+  order and tagged), "stdout" and "stderr" (the raw bytes of file descriptors 1 and 2, so
+  output of subprocesses, C code and os.write is captured too).
+"""
+
+import codecs
+import ctypes
+import io
+import json
+import linecache
+import os
+import selectors
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import types
+import warnings
+
+PROTOCOL_VERSION = "1"
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+FLUSH_AFTER_SECONDS = 0.002
+FLUSH_AT_CHARS = 1 << 18
+REINTERRUPT_EVERY_SECONDS = 1.0
+
+# Lone surrogates in a str cannot be encoded as UTF-8; they become U+FFFD like
+# invalid bytes on the raw streams do.
+codecs.register_error("pyexec4j_fffd", lambda err: ("\ufffd", err.end))
+
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - no libc to talk to
+    _libc = None
+
+
+def _prctl(option, value):
+    if _libc is not None:
+        _libc.prctl(option, value, 0, 0, 0)
+
+
+def _flush_c_stdio():
+    """C extensions write through stdio, which buffers when fd 1 is not a terminal."""
+    if _libc is not None:
+        _libc.fflush(None)
+
+
+def _dumps(obj):
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "pyexec4j_fffd")
+
+
+def _children_of(pid):
+    """Direct children of pid, from /proc (every thread's list)."""
+    result = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    result.extend(int(p) for p in f.read().split())
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return result
+
+
+def _descendants_of(pid):
+    seen, todo = [], [pid]
+    while todo:
+        for child in _children_of(todo.pop()):
+            if child not in seen:
+                seen.append(child)
+                todo.append(child)
+    return seen
+
+
+def _signal_all(pids, sig):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def kill_tree(root, include_root=True):
+    """Stops the whole tree first (so a fork bomb cannot outrun us), then kills it."""
+    stopped = set()
+    for _ in range(50):
+        tree = _descendants_of(root)
+        fresh = [p for p in tree if p not in stopped]
+        if include_root and root not in stopped:
+            fresh.append(root)
+        if not fresh:
+            break
+        _signal_all(fresh, signal.SIGSTOP)
+        stopped.update(fresh)
+    _signal_all(stopped, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- output
+
+
+class OutputBuffer:
+    """Python-level output of both streams, in write order, batched into control frames.
+
+    Writes are kept as separate strings (as the reference keeps them) and grouped by
+    stream. A frame goes out when the buffer is large, after FLUSH_AFTER_SECONDS, and
+    before anything that may write at the file-descriptor level (forks, exec, exit),
+    so that output written through Python and output written by children stay in order.
+    """
+
+    def __init__(self, channel):
+        self._channel = channel
+        self._lock = threading.Lock()
+        self._groups = []
+        self._stream = 0
+        self._chars = 0
+        self._pending = threading.Event()
+        self._stop = False
+        threading.Thread(target=self._flush_loop, name="pyexec4j-flush", daemon=True).start()
+
+    def write(self, stream, text):
+        with self._lock:
+            if stream != self._stream or not self._groups:
+                self._groups.append([stream, [text]])
+                self._stream = stream
+            else:
+                self._groups[-1][1].append(text)
+            self._chars += len(text)
+            if self._chars >= FLUSH_AT_CHARS:
+                self._flush_locked()
+            elif not self._pending.is_set():
+                self._pending.set()
+
+    def flush(self):
+        with self._lock:
+            self._flush_locked()
+
+    def _flush_locked(self):
+        if self._groups:
+            groups, self._groups, self._chars = self._groups, [], 0
+            self._channel.send({"t": "out", "g": groups})
+
+    def _flush_loop(self):
+        while True:
+            self._pending.wait()
+            time.sleep(FLUSH_AFTER_SECONDS)
+            self._pending.clear()
+            try:
+                self.flush()
+            except OSError:
+                return
+
+
+class PythonStream(io.TextIOBase):
+    """sys.stdout / sys.stderr of user code."""
+
+    def __init__(self, buffer, stream, fd, name):
+        super().__init__()
+        self._out = buffer
+        self._stream = stream
+        self._fd = fd
+        self._name = name
+        self.raw_buffer = _FdBytes(fd, self)
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        if s:
+            self._out.write(self._stream, s)
+        return len(s)
+
+    def flush(self):
+        self._out.flush()
+
+    def close(self):  # user code closing sys.stdout must not break the next run
+        self.flush()
+
+    @property
+    def closed(self):
+        return False
+
+    @property
+    def buffer(self):
+        return self.raw_buffer
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "strict"
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def mode(self):
+        return "w"
+
+    @property
+    def line_buffering(self):
+        return False
+
+    def fileno(self):
+        return self._fd
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+    def seekable(self):
+        return False
+
+
+class _FdBytes(io.RawIOBase):
+    """sys.stdout.buffer: bytes go to the file descriptor, after the text written so far."""
+
+    def __init__(self, fd, text_stream):
+        super().__init__()
+        self._fd = fd
+        self._text = text_stream
+
+    def write(self, b):
+        self._text.flush()
+        data = bytes(b)
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        return len(data)
+
+    def writable(self):
+        return True
+
+    def close(self):
+        pass
+
+    def fileno(self):
+        return self._fd
+
+
+# --------------------------------------------------------------------------- channels
+
+
+class ControlChannel:
+    """JSON lines over the worker's control connection; send is thread-safe."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._lock = threading.Lock()
+        self._reader = sock.makefile("rb")
+
+    def send(self, obj):
+        data = _dumps(obj) + b"\n"
+        with self._lock:
+            self._sock.sendall(data)
+
+    def receive(self):
+        line = self._reader.readline()
+        if not line:
+            return None
+        return json.loads(line.decode("utf-8"))
+
+    def fileno(self):
+        return self._sock.fileno()
+
+
+def _connect(path, hello):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(hello.encode("ascii") + b"\n")
+    return s
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+def _user_frames(tb, engine_codes):
+    """(index, tb) of the traceback entries that are not the engine's own frames."""
+    kept, i = [], 0
+    while tb is not None:
+        if tb.tb_frame.f_code not in engine_codes:
+            kept.append((i, tb))
+        tb = tb.tb_next
+        i += 1
+    return kept
+
+
+def _is_hidden_frame(frame):
+    # the reference hides importlib's frames (and its own) from the traceback text
+    return "importlib" in (frame.filename or "")
+
+
+def _filter_stack(te):
+    te.stack[:] = [f for f in te.stack if not _is_hidden_frame(f)]
+    for chained in (te.__cause__, te.__context__):
+        if chained is not None:
+            _filter_stack(chained)
+
+
+def _format_standard(exc, engine_codes):
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    # Entries of te.stack match the traceback chain one to one: drop the engine's frames
+    # by identity, keeping the "Traceback (most recent call last):" header as the reference does.
+    kept = {i for i, _ in _user_frames(exc.__traceback__, engine_codes)}
+    te.stack[:] = [f for i, f in enumerate(te.stack) if i in kept]
+    _filter_stack(te)
+    return "".join(te.format())
+
+
+def _format_ipython(exc):
+    import IPython.core.ultratb
+
+    try:
+        tb = IPython.core.ultratb.VerboseTB(tb_offset=1, color_scheme="NoColor")
+    except TypeError:  # IPython 9 replaced colour schemes with themes
+        tb = IPython.core.ultratb.VerboseTB(tb_offset=1, theme_name="nocolor")
+    return str(tb.text(type(exc), exc, exc.__traceback__))
+
+
+def _exc_info(e, path, file_name):
+    """As the reference, which compiled the code under the bare file name."""
+    info = {}
+    if hasattr(e, "args"):
+        info["args"] = [str(a).replace(path, file_name) for a in e.args]
+    for att in ("name", "msg", "obj"):
+        if hasattr(e, att):
+            info[att] = str(getattr(e, att)).replace(path, file_name)
+    return info
+
+
+def _chain(e):
+    causes, seen = [], {id(e)}
+    current = e
+    while True:
+        if current.__cause__ is not None:
+            nxt, relation = current.__cause__, "cause"
+        elif current.__context__ is not None and not current.__suppress_context__:
+            nxt, relation = current.__context__, "context"
+        else:
+            break
+        if id(nxt) in seen:
+            break
+        seen.add(id(nxt))
+        causes.append({"type": type(nxt).__name__, "message": str(nxt), "relation": relation})
+        current = nxt
+    return causes
+
+
+def _syntax_location(e, path, file_name):
+    if not isinstance(e, SyntaxError):
+        return None
+    filename = e.filename
+    if filename == path:
+        filename = file_name
+    return {"filename": filename, "lineno": e.lineno, "offset": e.offset, "text": e.text}
+
+
+def _exit_code(e):
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+# --------------------------------------------------------------------------- worker
+
+
+class RunState:
+    """What the main thread is doing, shared with the control thread under a lock."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.run_id = None
+        self.in_user_code = False
+        self.timed_out = False
+        self.interrupted = False
+        self.deadline = None
+        self.wakeup = threading.Condition(self.lock)
+
+
+class Worker:
+    def __init__(self, socket_path, worker_id, secret, file_name, ipython):
+        self.workdir = None
+        self.file_name = file_name
+        self.ipython = ipython
+        self.path = None
+        hello = f"pyexec4j{PROTOCOL_VERSION} {worker_id} {secret}"
+        self.control = ControlChannel(_connect(socket_path, hello + " control"))
+        out = _connect(socket_path, hello + " stdout")
+        err = _connect(socket_path, hello + " stderr")
+        # Private, non-inheritable copies of the raw streams: user code may close or
+        # replace fds 1 and 2; they are restored from these before every run.
+        self.out_fd = out.detach()
+        self.err_fd = err.detach()
+        os.set_inheritable(self.out_fd, False)
+        os.set_inheritable(self.err_fd, False)
+        self.state = RunState()
+        self.runs = []
+        self.runs_ready = threading.Condition()
+        self.main_ident = threading.get_ident()
+        self.output = OutputBuffer(self.control)
+        self.module = None
+        self._install_streams()
+        self._install_flush_hooks()
+        signal.signal(signal.SIGINT, self._on_sigint)
+
+    # -- setup
+
+    def _restore_fds(self):
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.dup2(self.out_fd, 1)
+        os.dup2(self.err_fd, 2)
+
+    def _install_streams(self):
+        self._restore_fds()
+        self.stdout = PythonStream(self.output, 1, 1, "<stdout>")
+        self.stderr = PythonStream(self.output, 2, 2, "<stderr>")
+        sys.stdin = open(os.devnull)
+        sys.stdout = sys.__stdout__ = self.stdout
+        sys.stderr = sys.__stderr__ = self.stderr
+
+    def _install_flush_hooks(self):
+        flush = self.flush_all
+        control_fd = self.control.fileno()
+
+        def in_child():
+            # A child forked by user code must never write to the control channel.
+            try:
+                os.close(control_fd)
+            except OSError:
+                pass
+            for name, fd in (("stdout", 1), ("stderr", 2)):
+                stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                                          errors="backslashreplace", line_buffering=True)
+                setattr(sys, name, stream)
+                setattr(sys, f"__{name}__", stream)
+
+        os.register_at_fork(before=flush, after_in_child=in_child)
+
+        def flushing(fn):
+            def wrapper(*args, **kwargs):
+                flush()
+                return fn(*args, **kwargs)
+            wrapper.__name__ = fn.__name__
+            wrapper.__doc__ = fn.__doc__
+            return wrapper
+
+        for name in ("system", "posix_spawn", "posix_spawnp", "execv", "execve", "execl",
+                     "execle", "execlp", "execlpe", "execvp", "execvpe", "_exit", "abort"):
+            if hasattr(os, name):
+                setattr(os, name, flushing(getattr(os, name)))
+        import subprocess
+
+        subprocess.Popen._execute_child = flushing(subprocess.Popen._execute_child)
+
+    def flush_all(self):
+        try:
+            self.output.flush()
+        except OSError:
+            pass
+        _flush_c_stdio()
+
+    def _on_sigint(self, signum, frame):
+        """Outside user code an interrupt is ignored; the deadline thread repeats it if needed."""
+
+    # -- threads
+
+    def _control_loop(self):
+        """Reads commands; the end of the channel means the host is gone."""
+        try:
+            while True:
+                msg = self.control.receive()
+                if msg is None:
+                    break
+                kind = msg.get("t")
+                if kind == "run":
+                    with self.runs_ready:
+                        self.runs.append(msg)
+                        self.runs_ready.notify()
+                elif kind == "interrupt":
+                    self._interrupt(msg.get("run"), timed_out=False)
+        except Exception:
+            pass
+        kill_tree(os.getpid(), include_root=False)
+        os._exit(0)
+
+    def _deadline_loop(self):
+        """Interrupts the running code at its deadline, and again every second after."""
+        st = self.state
+        with st.lock:
+            while True:
+                if st.deadline is None:
+                    st.wakeup.wait()
+                    continue
+                remaining = st.deadline - time.monotonic()
+                if remaining > 0:
+                    st.wakeup.wait(remaining)
+                    continue
+                run_id = st.run_id
+                st.deadline = time.monotonic() + REINTERRUPT_EVERY_SECONDS
+                st.lock.release()
+                try:
+                    self._interrupt(run_id, timed_out=True)
+                finally:
+                    st.lock.acquire()
+
+    def _interrupt(self, run_id, timed_out):
+        st = self.state
+        with st.lock:
+            if run_id != st.run_id or not st.in_user_code:
+                return
+            if timed_out:
+                st.timed_out = True
+            else:
+                st.interrupted = True
+        self.flush_all()
+        signal.pthread_kill(self.main_ident, signal.SIGINT)
+
+    # -- runs
+
+    def serve(self):
+        threading.Thread(target=self._control_loop, name="pyexec4j-control", daemon=True).start()
+        threading.Thread(target=self._deadline_loop, name="pyexec4j-deadline", daemon=True).start()
+        self.control.send({"t": "ready", "pid": os.getpid()})
+        while True:
+            with self.runs_ready:
+                while not self.runs:
+                    self.runs_ready.wait()
+                msg = self.runs.pop(0)
+            self.run(msg)
+
+    def _fresh_module(self):
+        module = types.ModuleType("__main__")
+        module.__file__ = self.path
+        module.__builtins__ = __builtins__
+        module.__spec__ = None
+        module.__loader__ = None
+        module.__package__ = None
+        return module
+
+    def _execute(self, code, scope):
+        """The only engine frame above user code; tracebacks drop it by identity."""
+        try:
+            code_obj = compile(code, self.path, "exec", dont_inherit=True)
+            # the C default handler adds no frame of ours to the user's traceback
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            exec(code_obj, scope)
+        except BaseException as e:  # noqa: B902 - every ending of user code is a result
+            return e
+        finally:
+            self.state.in_user_code = False
+            signal.signal(signal.SIGINT, self._on_sigint)
+        return None
+
+    def run(self, msg):
+        run_id = msg["run"]
+        code = msg["code"]
+        timeout = msg.get("timeout")
+        st = self.state
+        self._restore_fds()
+        if self.workdir != msg["workdir"]:
+            self.workdir = msg["workdir"]
+            self.path = os.path.join(self.workdir, self.file_name)
+            self.module = None
+        os.chdir(self.workdir)
+        if self.workdir in sys.path:
+            sys.path.remove(self.workdir)
+        sys.path.insert(0, self.workdir)
+        if self.module is None:
+            self.module = self._fresh_module()
+        sys.modules["__main__"] = self.module
+        sys.argv = [self.path]
+        with open(self.path, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(code)
+        # Serve tracebacks from this run's source even if the code changes directory
+        # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
+        linecache.cache[self.path] = (len(code), None, code.splitlines(True), self.path)
+
+        usage_before = _usage()
+        started = time.perf_counter()
+        self.control.send({"t": "started", "run": run_id})
+        with st.lock:
+            st.run_id = run_id
+            st.timed_out = False
+            st.interrupted = False
+            st.in_user_code = True
+            st.deadline = None if timeout is None else time.monotonic() + timeout
+            st.wakeup.notify()
+        try:
+            exc = self._execute(code, self.module.__dict__)
+        except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
+            exc = e
+        exec_time = time.perf_counter() - started
+        with st.lock:
+            st.in_user_code = False
+            st.deadline = None
+            timed_out, interrupted = st.timed_out, st.interrupted
+        signal.signal(signal.SIGINT, self._on_sigint)  # user code may have replaced it
+
+        done = self._describe(exc, timed_out, interrupted)
+        if exc is not None:
+            self.output.write(2, done.pop("tb"))
+        done.update({"t": "done", "run": run_id, "exec_time": exec_time})
+        done.update(_usage_delta(usage_before, _usage()))
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        self.flush_all()
+        marker = msg["marker"].encode("ascii")
+        for fd in (self.out_fd, self.err_fd):
+            os.write(fd, marker)
+        self.control.send(done)
+
+    def _describe(self, exc, timed_out, interrupted):
+        if exc is None:
+            return {"ending": "completed", "exc_type": None, "exc_info": None, "exc_stack": None}
+        engine_codes = (self._execute.__code__, self._on_sigint.__code__)
+        try:
+            text = _format_ipython(exc) if self.ipython else _format_standard(exc, engine_codes)
+        except Exception as fmt_error:  # never let formatting lose the result
+            text = "".join(traceback.format_exception_only(type(exc), exc))
+            text += f"(pyexec4j could not format the traceback: {fmt_error!r})\n"
+        text = text.replace(self.path, self.file_name)
+        stack = []
+        user_tbs = [tb for _, tb in _user_frames(exc.__traceback__, engine_codes)]
+        summary = traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in user_tbs)
+        for frame in summary:
+            filename = self.file_name if frame.filename == self.path else frame.filename
+            stack.append([filename, frame.lineno, frame.name, frame.line])
+        exc_type = type(exc).__name__
+        ending = "raised"
+        exit_code = None
+        if isinstance(exc, KeyboardInterrupt):
+            if timed_out:
+                exc_type, ending = "TimeoutError", "timed_out"
+            elif interrupted:
+                ending = "interrupted"
+        elif isinstance(exc, SystemExit):
+            ending = "exited"
+            exit_code = _exit_code(exc)
+        return {
+            "ending": ending,
+            "exc_type": exc_type,
+            "exc_info": _exc_info(exc, self.path, self.file_name),
+            "exc_stack": stack,
+            "exit_code": exit_code,
+            "causes": _chain(exc),
+            "syntax_error": _syntax_location(exc, self.path, self.file_name),
+            "tb": text,
+        }
+
+
+def _usage():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
+def _usage_delta(before, after):
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+    peak_kib = max(after[0].ru_maxrss, after[1].ru_maxrss)
+    return {"cpu_time": max(cpu, 0.0), "peak_memory": peak_kib * 1024}
+
+
+# --------------------------------------------------------------------------- zygote
+
+
+class Zygote:
+    """Forks session workers on request and reports how each one ended."""
+
+    def __init__(self, args):
+        self.socket_path = args["socket"]
+        self.workers = {}  # pid -> worker id
+        self.commands = os.dup(0)
+        self.replies = os.fdopen(os.dup(1), "wb")
+        os.set_inheritable(self.commands, False)
+        os.set_inheritable(self.replies.fileno(), False)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        self.sigchld_r, self.sigchld_w = os.pipe()
+        os.set_blocking(self.sigchld_w, False)
+        signal.set_wakeup_fd(self.sigchld_w)
+        signal.signal(signal.SIGCHLD, lambda *a: None)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        warnings.filterwarnings("ignore")
+        failed = []
+        for name in args.get("preload", []):
+            try:
+                __import__(name)
+            except BaseException as e:  # noqa: B902 - report, do not die
+                failed.append(f"{name}: {type(e).__name__}: {e}")
+        compile("pass", "<warm-up>", "exec")
+        try:
+            import IPython.core.ultratb  # noqa: F401
+
+            ipython = True
+        except Exception:
+            ipython = False
+        self.reply({
+            "t": "hello",
+            "version": PROTOCOL_VERSION,
+            "pid": os.getpid(),
+            "python": ".".join(map(str, sys.version_info[:3])),
+            "executable": sys.executable,
+            "ipython": ipython,
+            "preload_failed": failed,
+        })
+
+    def reply(self, obj):
+        self.replies.write(_dumps(obj) + b"\n")
+        self.replies.flush()
+
+    def serve(self):
+        sel = selectors.DefaultSelector()
+        sel.register(self.commands, selectors.EVENT_READ, "command")
+        sel.register(self.sigchld_r, selectors.EVENT_READ, "child")
+        pending = b""
+        while True:
+            for key, _ in sel.select():
+                if key.data == "child":
+                    try:
+                        os.read(self.sigchld_r, 4096)
+                    except BlockingIOError:
+                        pass
+                    self.reap()
+                    continue
+                # raw reads and our own line splitting: a buffered reader could hold a
+                # second command that the selector would never report
+                chunk = os.read(self.commands, 1 << 16)
+                if not chunk:
+                    self.shutdown()
+                    return
+                pending += chunk
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    try:
+                        self.handle(json.loads(line))
+                    except Exception as e:  # a bad command must not end the zygote
+                        self.reply({"t": "error", "message": f"{type(e).__name__}: {e}"})
+
+    def handle(self, msg):
+        op = msg.get("op")
+        if op == "fork":
+            pid = os.fork()
+            if pid == 0:
+                self.become_worker(msg)
+            self.workers[pid] = msg["id"]
+            self.reply({"t": "forked", "id": msg["id"], "pid": pid})
+        elif op == "kill":
+            for pid, wid in list(self.workers.items()):
+                if wid == msg["id"]:
+                    kill_tree(pid)
+            self.kill_orphans()
+        else:
+            self.reply({"t": "error", "message": f"unknown op {op!r}"})
+
+    def become_worker(self, msg):
+        code = 70
+        try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            for fd in (self.sigchld_r, self.sigchld_w, self.commands, self.replies.fileno()):
+                os.close(fd)
+            os.setsid()
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            _prctl(PR_SET_CHILD_SUBREAPER, 1)
+            worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
+                            msg.get("ipython", False))
+            worker.serve()
+        except BaseException:  # noqa: B902
+            try:
+                traceback.print_exc(file=sys.__stderr__)
+            except Exception:
+                pass
+        finally:
+            os._exit(code)
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            wid = self.workers.pop(pid, None)
+            if wid is not None:
+                self.reply({
+                    "t": "exited",
+                    "id": wid,
+                    "pid": pid,
+                    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+                    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                })
+        self.kill_orphans()
+
+    def kill_orphans(self):
+        """Descendants of dead workers are re-parented here (we are a subreaper)."""
+        for pid in _children_of(os.getpid()):
+            if pid not in self.workers:
+                kill_tree(pid)
+
+    def shutdown(self):
+        for pid in list(self.workers):
+            kill_tree(pid)
+        self.kill_orphans()
+        os._exit(0)
+
+
+def main():
+    args = json.loads(sys.argv[1])
+    Zygote(args).serve()
+
+
+if __name__ == "__main__":
+    main()
