@@ -12,7 +12,6 @@ Channels (see Zygote and Worker below):
   output of subprocesses, C code and os.write is captured too).
 """
 
-import codecs
 import ctypes
 import io
 import json
@@ -35,10 +34,6 @@ FLUSH_AFTER_SECONDS = 0.002
 FLUSH_AT_CHARS = 1 << 18
 REINTERRUPT_EVERY_SECONDS = 1.0
 
-# Lone surrogates in a str cannot be encoded as UTF-8; they become U+FFFD like
-# invalid bytes on the raw streams do.
-codecs.register_error("pyexec4j_fffd", lambda err: ("\ufffd", err.end))
-
 try:
     _libc = ctypes.CDLL(None, use_errno=True)
 except OSError:  # pragma: no cover - no libc to talk to
@@ -57,7 +52,13 @@ def _flush_c_stdio():
 
 
 def _dumps(obj):
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "pyexec4j_fffd")
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates cannot be UTF-8: each becomes U+FFFD, as invalid bytes on the
+        # raw streams do.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
 
 
 def _children_of(pid):
@@ -116,8 +117,11 @@ class OutputBuffer:
 
     Writes are kept as separate strings (as the reference keeps them) and grouped by
     stream. A frame goes out when the buffer is large, after FLUSH_AFTER_SECONDS, and
-    before anything that may write at the file-descriptor level (forks, exec, exit),
-    so that output written through Python and output written by children stay in order.
+    before anything that may write at the file-descriptor level (forks, exec, exit).
+    Before each frame a sync token goes down both raw streams: the Java side records the
+    raw bytes before the token ahead of the frame, so Python-level and fd-level output
+    keep their order. Writes from a thread started by an earlier run, or made between
+    runs, are late: they are dropped, never put in another run's result.
     """
 
     def __init__(self, channel):
@@ -127,11 +131,29 @@ class OutputBuffer:
         self._stream = 0
         self._chars = 0
         self._pending = threading.Event()
-        self._stop = False
+        self._run = None  # (run id, sync token, raw fds) while a run is active
+        self._main = threading.get_ident()
         threading.Thread(target=self._flush_loop, name="pyexec4j-flush", daemon=True).start()
 
-    def write(self, stream, text):
+    def begin(self, run_id, sync_token, raw_fds):
         with self._lock:
+            self._groups, self._chars = [], 0
+            self._run = (run_id, sync_token, raw_fds)
+
+    def end(self):
+        with self._lock:
+            self._flush_locked()
+            self._run = None
+
+    def write(self, stream, text):
+        if threading.get_ident() != self._main:
+            born = getattr(threading.current_thread(), "_pyexec4j_run", None)
+            run = self._run
+            if born is not None and (run is None or born != run[0]):
+                return
+        with self._lock:
+            if self._run is None:
+                return
             if stream != self._stream or not self._groups:
                 self._groups.append([stream, [text]])
                 self._stream = stream
@@ -147,9 +169,16 @@ class OutputBuffer:
         with self._lock:
             self._flush_locked()
 
+    def current_run(self):
+        run = self._run
+        return None if run is None else run[0]
+
     def _flush_locked(self):
-        if self._groups:
+        if self._groups and self._run is not None:
             groups, self._groups, self._chars = self._groups, [], 0
+            _, token, fds = self._run
+            for fd in fds:
+                _write_all(fd, token)
             self._channel.send({"t": "out", "g": groups})
 
     def _flush_loop(self):
@@ -161,6 +190,12 @@ class OutputBuffer:
                 self.flush()
             except OSError:
                 return
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class PythonStream(io.TextIOBase):
@@ -322,9 +357,15 @@ def _format_standard(exc, engine_codes):
     # Entries of te.stack match the traceback chain one to one: drop the engine's frames
     # by identity, keeping the "Traceback (most recent call last):" header as the reference does.
     kept = {i for i, _ in _user_frames(exc.__traceback__, engine_codes)}
+    had_frames = bool(te.stack)
     te.stack[:] = [f for i, f in enumerate(te.stack) if i in kept]
     _filter_stack(te)
-    return "".join(te.format())
+    lines = list(te.format())
+    if had_frames and not te.stack:
+        # e.g. a SyntaxError from compile(): the reference keeps the header line
+        at = len(lines) - len(list(te.format_exception_only()))
+        lines.insert(at, "Traceback (most recent call last):\n")
+    return "".join(lines)
 
 
 def _format_ipython(exc):
@@ -406,16 +447,16 @@ class Worker:
         self.file_name = file_name
         self.ipython = ipython
         self.path = None
-        hello = f"pyexec4j{PROTOCOL_VERSION} {worker_id} {secret}"
-        self.control = ControlChannel(_connect(socket_path, hello + " control"))
-        out = _connect(socket_path, hello + " stdout")
-        err = _connect(socket_path, hello + " stderr")
-        # Private, non-inheritable copies of the raw streams: user code may close or
-        # replace fds 1 and 2; they are restored from these before every run.
-        self.out_fd = out.detach()
-        self.err_fd = err.detach()
-        os.set_inheritable(self.out_fd, False)
-        os.set_inheritable(self.err_fd, False)
+        self.socket_path = socket_path
+        self.hello = f"pyexec4j{PROTOCOL_VERSION} {worker_id} {secret}"
+        self.control = ControlChannel(_connect(socket_path, self.hello + " control 0"))
+        # Every run gets its own pair of raw connections for fds 1 and 2: a child process
+        # a run leaves behind keeps writing into that run's pair, which the Java side drops
+        # once the run is over, never into a later run. The pair for the next run is
+        # connected while the worker is idle.
+        self.generation = 0
+        self.next_pair = self._connect_pair()
+        self.out_fd, self.err_fd = self.next_pair
         self.state = RunState()
         self.runs = []
         self.runs_ready = threading.Condition()
@@ -424,7 +465,37 @@ class Worker:
         self.module = None
         self._install_streams()
         self._install_flush_hooks()
+        self._install_thread_attribution()
         signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _connect_pair(self):
+        self.generation += 1
+        pair = []
+        for role in ("stdout", "stderr"):
+            fd = _connect(self.socket_path, f"{self.hello} {role} {self.generation}").detach()
+            # private, non-inheritable: user code may close or replace fds 1 and 2
+            os.set_inheritable(fd, False)
+            pair.append(fd)
+        return tuple(pair)
+
+    def _use_next_pair(self):
+        if self.next_pair is None:
+            self.next_pair = self._connect_pair()
+        if (self.out_fd, self.err_fd) != self.next_pair:
+            os.close(self.out_fd)
+            os.close(self.err_fd)
+        self.out_fd, self.err_fd = self.next_pair
+        self.next_pair = None
+
+    def _install_thread_attribution(self):
+        output = self.output
+        original_start = threading.Thread.start
+
+        def start(thread):
+            thread._pyexec4j_run = output.current_run()
+            return original_start(thread)
+
+        threading.Thread.start = start
 
     # -- setup
 
@@ -581,7 +652,10 @@ class Worker:
         code = msg["code"]
         timeout = msg.get("timeout")
         st = self.state
+        self._use_next_pair()
         self._restore_fds()
+        token = msg["marker"].encode("ascii")
+        self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd))
         if self.workdir != msg["workdir"]:
             self.workdir = msg["workdir"]
             self.path = os.path.join(self.workdir, self.file_name)
@@ -631,11 +705,12 @@ class Worker:
         except OSError:
             pass
         sys.stdout, sys.stderr = self.stdout, self.stderr
-        self.flush_all()
-        marker = msg["marker"].encode("ascii")
+        _flush_c_stdio()
+        self.output.end()
         for fd in (self.out_fd, self.err_fd):
-            os.write(fd, marker)
+            _write_all(fd, token + b"e\x01\x00")
         self.control.send(done)
+        self.next_pair = self._connect_pair()
 
     def _describe(self, exc, timed_out, interrupted):
         if exc is None:

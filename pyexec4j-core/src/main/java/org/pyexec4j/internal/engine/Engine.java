@@ -27,6 +27,7 @@ import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.ZygoteMessage;
 import org.pyexec4j.internal.worker.ChannelServer;
 import org.pyexec4j.internal.worker.PythonLocator;
+import org.pyexec4j.internal.worker.WorkerIo;
 import org.pyexec4j.internal.worker.WorkerProcess;
 import org.pyexec4j.internal.worker.WorkerScript;
 import org.pyexec4j.internal.worker.Zygote;
@@ -45,6 +46,7 @@ public final class Engine implements AutoCloseable {
     private final Path runtimeDir;
     private final Path script;
     private final ChannelServer server;
+    private final WorkerIo io;
     private final ScheduledExecutorService timer;
     private final ExecutorService background;
     private final WorkerPool pool;
@@ -57,8 +59,9 @@ public final class Engine implements AutoCloseable {
     private volatile boolean closed;
 
     private Engine(EngineConfig config, PythonLocator.ResolvedPython python, Path runtimeDir, ChannelServer server,
-                   String prefix) {
+                   WorkerIo io, String prefix) {
         this.config = config;
+        this.io = io;
         this.python = python;
         this.runtimeDir = runtimeDir;
         this.server = server;
@@ -74,12 +77,14 @@ public final class Engine implements AutoCloseable {
         String prefix = "pyexec4j-" + ENGINES.incrementAndGet();
         Path runtime = createRuntimeDir();
         ChannelServer server;
+        WorkerIo io;
         try {
             server = ChannelServer.open(runtime.resolve("s"), prefix);
+            io = new WorkerIo(prefix + "-io");
         } catch (IOException e) {
             throw new PyExec4jException("cannot open the worker socket in " + runtime + ": " + e.getMessage(), e);
         }
-        Engine engine = new Engine(config, python, runtime, server, prefix);
+        Engine engine = new Engine(config, python, runtime, server, io, prefix);
         try {
             engine.zygote();
             if (config.ipythonTracebacks() && !engine.ipython) {
@@ -180,9 +185,8 @@ public final class Engine implements AutoCloseable {
             throw new PyExec4jException("this Interpreter is closed");
         }
         String id = "w" + workerIds.incrementAndGet();
-        return WorkerProcess.start(zygote(), server, id,
-                WireCodec.fields("file_name", config.runFileName(), "ipython", config.ipythonTracebacks()),
-                prefix + "-" + id);
+        return WorkerProcess.start(zygote(), server, io, id,
+                WireCodec.fields("file_name", config.runFileName(), "ipython", config.ipythonTracebacks()));
     }
 
     private Zygote zygote() {
@@ -252,6 +256,7 @@ public final class Engine implements AutoCloseable {
         }
         timer.shutdownNow();
         server.close();
+        io.close();
         try {
             SessionDirectory.deleteTree(runtimeDir);
         } catch (IOException e) {

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the Unix socket workers connect to, and hands each connection to the worker
- * that announced itself on it ({@code pyexec4j1 <worker id> <secret> <role>}).
+ * that announced itself on it ({@code pyexec4j1 <worker id> <secret> <role> <generation>}).
  */
 public final class ChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
@@ -32,7 +32,7 @@ public final class ChannelServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread acceptor;
     private final ExecutorService handshakes;
-    private final Map<String, WorkerChannels> expected = new ConcurrentHashMap<>();
+    private final Map<String, ConnectionSink> expected = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private ChannelServer(Path path, ServerSocketChannel server, String name) {
@@ -60,12 +60,12 @@ public final class ChannelServer implements AutoCloseable {
         return path;
     }
 
-    /** Registers a worker about to connect; its three connections complete {@code channels}. */
-    public void expect(String workerId, WorkerChannels channels) {
-        expected.put(workerId, channels);
+    /** Registers a worker about to connect; its connections go to {@code sink}. */
+    void expect(String workerId, ConnectionSink sink) {
+        expected.put(workerId, sink);
     }
 
-    public void forget(String workerId) {
+    void forget(String workerId) {
         expected.remove(workerId);
     }
 
@@ -88,15 +88,15 @@ public final class ChannelServer implements AutoCloseable {
         try {
             String hello = readHello(ch);
             String[] parts = hello.split(" ");
-            WorkerChannels target = parts.length == 4 && parts[0].equals("pyexec4j" + WorkerScript.PROTOCOL_VERSION)
-                    ? expected.get(parts[1]) : null;
+            ConnectionSink target = parts.length == 5 && parts[0].equals("pyexec4j" + WorkerScript.PROTOCOL_VERSION)
+                    && parts[4].matches("\\d{1,18}") ? expected.get(parts[1]) : null;
             if (target == null || !MessageDigest.isEqual(parts[2].getBytes(StandardCharsets.US_ASCII),
                     target.secret().getBytes(StandardCharsets.US_ASCII))) {
                 LOG.warn("refused a connection on {} that announced '{}'", path, hello);
                 ch.close();
                 return;
             }
-            if (!target.attach(parts[3], ch)) {
+            if (!target.attach(parts[3], Long.parseLong(parts[4]), ch)) {
                 LOG.warn("refused a connection of worker {} with unknown role '{}'", parts[1], parts[3]);
                 ch.close();
             }

@@ -1,9 +1,7 @@
 package org.pyexec4j.internal.worker;
 
-import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -11,18 +9,18 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.StdStream;
 import org.pyexec4j.internal.output.OutputRecorder;
-import org.pyexec4j.internal.output.RawStreamReader;
-import org.pyexec4j.internal.wire.Json;
+import org.pyexec4j.internal.output.RawStream;
 import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.WorkerMessage;
 import org.pyexec4j.internal.wire.ZygoteMessage;
@@ -30,89 +28,85 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one session worker: its control connection, the readers of its raw stdout and
- * stderr, and the run in progress. Runs are given to it one at a time.
+ * Owns one session worker: its control connection, the raw output connections of each
+ * run, and the run in progress. Runs are given to it one at a time. Its connections are
+ * read by the engine's {@link WorkerIo} thread.
  */
-public final class WorkerProcess implements AutoCloseable {
+public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerProcess.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration START_LIMIT = Duration.ofSeconds(30);
-    /** How long the end of a run may wait for output still in flight (markers, stream ends). */
+    /** How long the end of a run may wait for output still in flight. */
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
 
     private final String id;
-    private final long pid;
+    private final String secret;
     private final Zygote zygote;
     private final ChannelServer server;
-    private final SocketChannel control;
-    private final RawStreamReader stdout;
-    private final RawStreamReader stderr;
-    private final List<Thread> threads;
+    private final WorkerIo io;
+    private final CompletableFuture<SocketChannel> control = new CompletableFuture<>();
     private final CompletableFuture<WorkerMessage.Ready> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> controlEnded = new CompletableFuture<>();
-    private final AtomicLong runIds = new AtomicLong();
+    private final Map<Long, RawPair> pairs = new ConcurrentHashMap<>();
+    private final Set<RawStream> open = ConcurrentHashMap.newKeySet();
+    private volatile long pid = -1;
+    private long runs;
     private volatile ActiveRun active;
     private volatile boolean closed;
+
+    /** The raw stdout and stderr connections of one run. */
+    private static final class RawPair {
+        final CompletableFuture<RawStream> out = new CompletableFuture<>();
+        final CompletableFuture<RawStream> err = new CompletableFuture<>();
+    }
 
     /** The run in progress: where its output goes and how it ends. */
     private static final class ActiveRun {
         final long id;
         final OutputRecorder recorder;
+        final RawStream out;
+        final RawStream err;
         final CompletableFuture<WorkerMessage.Done> done = new CompletableFuture<>();
+        long frames;
         volatile boolean killedAfterGrace;
 
-        ActiveRun(long id, OutputRecorder recorder) {
+        ActiveRun(long id, OutputRecorder recorder, RawStream out, RawStream err) {
             this.id = id;
             this.recorder = recorder;
+            this.out = out;
+            this.err = err;
         }
     }
 
-    private WorkerProcess(String id, long pid, Zygote zygote, ChannelServer server, SocketChannel control,
-                          SocketChannel out, SocketChannel err, String threadPrefix) {
+    private WorkerProcess(String id, String secret, Zygote zygote, ChannelServer server, WorkerIo io) {
         this.id = id;
-        this.pid = pid;
+        this.secret = secret;
         this.zygote = zygote;
         this.server = server;
-        this.control = control;
-        this.stdout = new RawStreamReader(out, StdStream.STDOUT, threadPrefix);
-        this.stderr = new RawStreamReader(err, StdStream.STDERR, threadPrefix);
-        this.threads = List.of(
-                new Thread(this::readControl, threadPrefix + "-control"),
-                new Thread(stdout, threadPrefix + "-stdout"),
-                new Thread(stderr, threadPrefix + "-stderr"));
-        threads.forEach(t -> t.setDaemon(true));
+        this.io = io;
     }
 
     /** Forks a worker from the zygote and waits until it is connected and ready. */
-    public static WorkerProcess start(Zygote zygote, ChannelServer server, String id, Map<String, Object> options,
-                                      String threadPrefix) {
-        String secret = HexFormat.of().formatHex(randomBytes(16));
-        WorkerChannels channels = WorkerChannels.expecting(secret);
-        server.expect(id, channels);
-        Map<String, Object> forkOptions = WireCodec.fields("secret", secret);
+    public static WorkerProcess start(Zygote zygote, ChannelServer server, WorkerIo io, String id,
+                                      Map<String, Object> options) {
+        WorkerProcess w = new WorkerProcess(id, HexFormat.of().formatHex(randomBytes(16)), zygote, server, io);
+        server.expect(id, w);
+        Map<String, Object> forkOptions = WireCodec.fields("secret", w.secret);
         forkOptions.putAll(options);
-        long pid = -1;
         try {
-            pid = zygote.fork(id, forkOptions).get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-            channels.all().get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-            WorkerProcess w = new WorkerProcess(id, pid, zygote, server, channels.control().join(),
-                    channels.stdout().join(), channels.stderr().join(), threadPrefix);
-            w.threads.forEach(Thread::start);
+            w.pid = zygote.fork(id, forkOptions).get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
             w.ready.get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
             return w;
         } catch (ExecutionException | TimeoutException e) {
-            zygote.kill(id);
-            closeQuietly(channels);
-            throw new PyExec4jException("Python worker " + id + (pid > 0 ? " (pid " + pid + ")" : "")
-                    + " did not connect within " + START_LIMIT.toSeconds() + " s: "
-                    + (e.getCause() == null ? e : e.getCause()).getMessage() + "; worker log: " + zygote.recentLog(), e);
+            w.close();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new PyExec4jException("Python worker " + id + (w.pid > 0 ? " (pid " + w.pid + ")" : "")
+                    + " did not start within " + START_LIMIT.toSeconds() + " s: " + cause.getMessage()
+                    + "; worker log: " + zygote.recentLog(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            zygote.kill(id);
-            closeQuietly(channels);
+            w.close();
             throw new PyExec4jException("interrupted while starting Python worker " + id, e);
-        } finally {
-            server.forget(id);
         }
     }
 
@@ -129,56 +123,147 @@ public final class WorkerProcess implements AutoCloseable {
         return !closed && !controlEnded.isDone();
     }
 
+    @Override
+    public String secret() {
+        return secret;
+    }
+
+    @Override
+    public boolean attach(String role, long generation, SocketChannel ch) {
+        switch (role) {
+            case "control":
+                if (!control.complete(ch)) {
+                    return false;
+                }
+                ControlReader reader = new ControlReader(ch, this::onMessage);
+                io.register(ch, new WorkerIo.Handler() {
+                    @Override
+                    public boolean onReadable() throws IOException {
+                        return reader.readAvailable();
+                    }
+
+                    @Override
+                    public void onClosed() {
+                        ready.completeExceptionally(new PyExec4jException("worker " + id + " closed its control channel"));
+                        controlEnded.complete(null);
+                    }
+                });
+                return true;
+            case "stdout":
+            case "stderr":
+                StdStream stream = role.equals("stdout") ? StdStream.STDOUT : StdStream.STDERR;
+                RawStream raw = new RawStream(ch, stream);
+                RawPair pair = pairs.computeIfAbsent(generation, g -> new RawPair());
+                if (!(stream == StdStream.STDOUT ? pair.out : pair.err).complete(raw)) {
+                    return false;
+                }
+                open.add(raw);
+                io.register(ch, new WorkerIo.Handler() {
+                    @Override
+                    public boolean onReadable() throws IOException {
+                        return raw.readAvailable();
+                    }
+
+                    @Override
+                    public void onClosed() {
+                        raw.closed();
+                        open.remove(raw);
+                    }
+                });
+                if (closed) {
+                    io.close(ch, handlerless(raw));
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /**
      * Runs code and waits until it is over: finished, died, or killed at timeout + grace.
      * Output goes to {@code recorder} as it arrives.
      */
     public RunOutcome execute(RunSpec spec, OutputRecorder recorder, ScheduledExecutorService timer)
             throws InterruptedException {
-        ActiveRun run = new ActiveRun(runIds.incrementAndGet(), recorder);
-        byte[] marker = ("\u0000\u0001pyexec4j-end-" + HexFormat.of().formatHex(randomBytes(12)) + "\u0001\u0000")
-                .getBytes(StandardCharsets.US_ASCII);
-        CompletableFuture<Void> outMarker = stdout.expect(marker, recorder);
-        CompletableFuture<Void> errMarker = stderr.expect(marker, recorder);
-        active = run;
+        long runId = ++runs;
         long startNanos = System.nanoTime();
+        RawPair pair = pairs.computeIfAbsent(runId, g -> new RawPair());
+        RawStream out = await(pair.out, "its stdout connection");
+        RawStream err = await(pair.err, "its stderr connection");
+        String token = "\u0000\u0001px4j" + HexFormat.of().formatHex(randomBytes(12));
+        byte[] prefix = token.getBytes(StandardCharsets.US_ASCII);
+        out.begin(recorder, prefix);
+        err.begin(recorder, prefix);
+        ActiveRun run = new ActiveRun(runId, recorder, out, err);
+        active = run;
         ScheduledFuture<?> killer = timer.schedule(() -> killAtGrace(run),
                 spec.timeout().plus(spec.grace()).toNanos(), TimeUnit.NANOSECONDS);
         try {
-            boolean sent = send(WireCodec.fields("t", "run", "run", run.id, "code", spec.code(),
+            boolean sent = send(WireCodec.fields("t", "run", "run", runId, "code", spec.code(),
                     "workdir", spec.workdir().toString(), "timeout", spec.timeout().toNanos() / 1e9,
-                    "marker", new String(marker, StandardCharsets.US_ASCII)));
-            WorkerMessage.Done done = null;
+                    "marker", token));
             if (sent) {
                 CompletableFuture.anyOf(run.done, controlEnded).get();
-                done = run.done.getNow(null);
             }
+            WorkerMessage.Done done = run.done.getNow(null);
             killer.cancel(false);
             ZygoteMessage.Exited exit = null;
-            if (done != null) {
-                awaitQuietly(CompletableFuture.allOf(outMarker, errMarker), "end markers");
-            } else {
+            if (done == null) {
                 // The worker died or was killed: make sure nothing it started survives, then
-                // take every byte still in flight until the streams end.
-                zygote.kill(id);
+                // take every byte still in flight until the connections end.
+                killTree();
                 exit = awaitQuietly(zygote.exitOf(id), "exit status");
-                awaitQuietly(CompletableFuture.allOf(stdout.ended(), stderr.ended()), "end of output");
+                awaitQuietly(CompletableFuture.allOf(out.ended(), err.ended()), "end of output");
             }
-            stdout.detach();
-            stderr.detach();
+            out.finish();
+            err.finish();
             return new RunOutcome(done, run.killedAfterGrace, exit, Duration.ofNanos(System.nanoTime() - startNanos));
         } catch (ExecutionException e) {
             throw new IllegalStateException("run futures never fail", e);
         } finally {
             killer.cancel(false);
             active = null;
+            pairs.remove(runId);
         }
     }
 
     /** Interrupts the code running now (KeyboardInterrupt inside it); false if none runs. */
     public boolean interrupt() {
         ActiveRun run = active;
-        return run != null && send(WireCodec.fields("t", "interrupt", "run", run.id));
+        return run != null && !run.done.isDone() && send(WireCodec.fields("t", "interrupt", "run", run.id));
+    }
+
+    /** On the IO thread: Python-level output is recorded after the raw bytes written before it. */
+    private void onMessage(WorkerMessage m) {
+        ActiveRun run = active;
+        try {
+            if (m instanceof WorkerMessage.Ready r) {
+                ready.complete(r);
+            } else if (m instanceof WorkerMessage.Output frame) {
+                if (run == null) {
+                    return;
+                }
+                run.frames++;
+                run.out.drainUntilSyncs(run.frames);
+                run.err.drainUntilSyncs(run.frames);
+                for (WorkerMessage.Output.Group g : frame.groups()) {
+                    for (String text : g.writes()) {
+                        run.recorder.record(g.stream(), text);
+                    }
+                }
+            } else if (m instanceof WorkerMessage.Done d) {
+                if (run != null && run.id == d.run()) {
+                    run.out.drainUntilEnd();
+                    run.err.drainUntilEnd();
+                    run.done.complete(d);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("worker {}: reading output: {}", id, e.toString());
+            if (m instanceof WorkerMessage.Done d && run != null) {
+                run.done.complete(d);
+            }
+        }
     }
 
     private void killAtGrace(ActiveRun run) {
@@ -191,6 +276,9 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private void killTree() {
+        if (pid <= 0) {
+            return;
+        }
         if (!zygote.isAlive() || !zygote.kill(id)) {
             ProcessHandle.of(pid).ifPresent(h -> {
                 h.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -200,10 +288,18 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private synchronized boolean send(Map<String, Object> msg) {
+        SocketChannel ch = control.getNow(null);
+        if (ch == null) {
+            return false;
+        }
         try {
             ByteBuffer buf = ByteBuffer.wrap(WireCodec.line(msg));
-            while (buf.hasRemaining()) {
-                control.write(buf);
+            synchronized (ch.blockingLock()) {
+                while (buf.hasRemaining()) {
+                    if (ch.write(buf) == 0) {
+                        Thread.onSpinWait(); // non-blocking channel: the worker reads as it runs
+                    }
+                }
             }
             return true;
         } catch (IOException e) {
@@ -212,38 +308,7 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    private void readControl() {
-        try (JsonParser p = Json.FACTORY.createParser(Channels.newInputStream(control))) {
-            WorkerMessage m;
-            while ((m = WireCodec.readWorker(p)) != null) {
-                ActiveRun run = active;
-                if (m instanceof WorkerMessage.Ready r) {
-                    ready.complete(r);
-                } else if (m instanceof WorkerMessage.Output out) {
-                    if (run != null) {
-                        for (WorkerMessage.Output.Group g : out.groups()) {
-                            for (String text : g.writes()) {
-                                run.recorder.record(g.stream(), text);
-                            }
-                        }
-                    }
-                } else if (m instanceof WorkerMessage.Done d) {
-                    if (run != null && run.id == d.run()) {
-                        run.done.complete(d);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            if (!closed) {
-                LOG.debug("worker {} control channel: {}", id, e.toString());
-            }
-        } finally {
-            ready.completeExceptionally(new PyExec4jException("worker " + id + " closed its control channel"));
-            controlEnded.complete(null);
-        }
-    }
-
-    /** Kills the worker and everything it started; waits for its threads. */
+    /** Kills the worker and everything it started, and closes its connections. */
     @Override
     public void close() {
         if (closed) {
@@ -251,23 +316,56 @@ public final class WorkerProcess implements AutoCloseable {
         }
         closed = true;
         killTree();
-        try {
-            control.close();
-        } catch (IOException e) {
-            LOG.debug("worker {}: closing control: {}", id, e.toString());
-        }
-        awaitQuietly(CompletableFuture.allOf(stdout.ended(), stderr.ended()), "end of output at close");
-        if (zygote.isAlive()) {
+        control.thenAccept(ch -> io.close(ch, new WorkerIo.Handler() {
+            @Override
+            public boolean onReadable() {
+                return false;
+            }
+
+            @Override
+            public void onClosed() {
+                controlEnded.complete(null);
+            }
+        }));
+        control.completeExceptionally(new PyExec4jException("worker " + id + " closed"));
+        if (pid > 0 && zygote.isAlive()) {
             awaitQuietly(zygote.exitOf(id), "exit at close");
         }
-        zygote.forget(id);
-        for (Thread t : threads) {
-            try {
-                t.join(DRAIN_LIMIT.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        for (RawStream raw : List.copyOf(open)) {
+            awaitQuietly(raw.ended(), "end of output at close");
+            if (!raw.ended().isDone() && raw.channel() instanceof SocketChannel ch) {
+                io.close(ch, handlerless(raw));
             }
+        }
+        for (RawPair pair : pairs.values()) {
+            pair.out.thenAccept(raw -> io.close((SocketChannel) raw.channel(), handlerless(raw)));
+            pair.err.thenAccept(raw -> io.close((SocketChannel) raw.channel(), handlerless(raw)));
+        }
+        server.forget(id);
+        zygote.forget(id);
+    }
+
+    private WorkerIo.Handler handlerless(RawStream raw) {
+        return new WorkerIo.Handler() {
+            @Override
+            public boolean onReadable() {
+                return false;
+            }
+
+            @Override
+            public void onClosed() {
+                raw.closed();
+                open.remove(raw);
+            }
+        };
+    }
+
+    private <T> T await(CompletableFuture<T> f, String what) throws InterruptedException {
+        try {
+            return f.get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new PyExec4jException("Python worker " + id + " (pid " + pid + ") did not open " + what + " within "
+                    + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog(), e);
         }
     }
 
@@ -282,19 +380,6 @@ public final class WorkerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return null;
-    }
-
-    private static void closeQuietly(WorkerChannels channels) {
-        for (CompletableFuture<SocketChannel> f : List.of(channels.control(), channels.stdout(), channels.stderr())) {
-            f.thenAccept(ch -> {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // closing a half-made worker
-                }
-            });
-            f.cancel(false);
-        }
     }
 
     private static byte[] randomBytes(int n) {

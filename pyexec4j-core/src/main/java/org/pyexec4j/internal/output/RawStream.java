@@ -1,0 +1,245 @@
+package org.pyexec4j.internal.output;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import org.pyexec4j.StdStream;
+
+/**
+ * One raw output connection of a worker (what the code writes to fd 1 or fd 2 during one
+ * run), read by the IO thread.
+ *
+ * <p>The worker writes tokens into the stream: {@code <prefix>s\1\0} just before each
+ * frame of Python-level output (so the raw bytes before it are recorded first) and
+ * {@code <prefix>e\1\0} when the run is over. The prefix holds a random per-run secret.
+ * Bytes after the end token, written by children the run left behind, are dropped. Invalid
+ * UTF-8 becomes U+FFFD.
+ */
+public final class RawStream {
+    private static final int TOKEN_TAIL = 3; // type byte, \1, \0
+    private static final ByteBuffer SCRATCH_UNUSED = ByteBuffer.allocate(0);
+
+    private final ReadableByteChannel channel;
+    private final StdStream stream;
+    private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private OutputRecorder recorder;
+    private byte[] prefix;
+    private byte[] pending = new byte[0];
+    private long syncs;
+    private boolean endSeen;
+    private long lateBytes;
+
+    public RawStream(ReadableByteChannel channel, StdStream stream) {
+        this.channel = channel;
+        this.stream = stream;
+    }
+
+    /** From now on, bytes go to {@code recorder}, and tokens start with {@code prefix}. */
+    public synchronized void begin(OutputRecorder recorder, byte[] prefix) {
+        this.recorder = recorder;
+        this.prefix = prefix.clone();
+    }
+
+    /** The run's result is taken: what is still undecoded goes in, and nothing more. */
+    public synchronized void finish() {
+        flushDecoder();
+        recorder = null;
+    }
+
+    public synchronized long syncs() {
+        return syncs;
+    }
+
+    public synchronized boolean endSeen() {
+        return endSeen || ended.isDone();
+    }
+
+    public synchronized long lateBytes() {
+        return lateBytes;
+    }
+
+    /** Completes when every writer closed the connection. */
+    public CompletableFuture<Void> ended() {
+        return ended;
+    }
+
+    public ReadableByteChannel channel() {
+        return channel;
+    }
+
+    /**
+     * Reads what is available without blocking.
+     *
+     * @return false at the end of the stream
+     */
+    public synchronized boolean readAvailable() throws IOException {
+        while (true) {
+            int n = channel.read(buf);
+            if (n < 0) {
+                return false;
+            }
+            if (n == 0) {
+                return true;
+            }
+            buf.flip();
+            byte[] bytes = new byte[buf.remaining()];
+            buf.get(bytes);
+            buf.clear();
+            accept(bytes);
+        }
+    }
+
+    /** Reads until {@code count} sync tokens were seen, or nothing more is available. */
+    public synchronized void drainUntilSyncs(long count) throws IOException {
+        while (syncs < count && !endSeen && !ended.isDone()) {
+            if (!readOnce()) {
+                return;
+            }
+        }
+    }
+
+    /** Reads until the end token was seen, or nothing more is available. */
+    public synchronized void drainUntilEnd() throws IOException {
+        while (!endSeen && !ended.isDone()) {
+            if (!readOnce()) {
+                return;
+            }
+        }
+    }
+
+    /** The connection reached its end: keep what was held back, and say so. */
+    public synchronized void closed() {
+        if (!endSeen) {
+            deliver(pending, 0, pending.length);
+        }
+        pending = new byte[0];
+        flushDecoder();
+        ended.complete(null);
+    }
+
+    private boolean readOnce() throws IOException {
+        int n = channel.read(buf);
+        if (n <= 0) {
+            return false;
+        }
+        buf.flip();
+        byte[] bytes = new byte[buf.remaining()];
+        buf.get(bytes);
+        buf.clear();
+        accept(bytes);
+        return true;
+    }
+
+    private void accept(byte[] fresh) {
+        if (endSeen) {
+            lateBytes += fresh.length;
+            return;
+        }
+        byte[] data = pending.length == 0 ? fresh : concat(pending, fresh);
+        pending = new byte[0];
+        if (prefix == null) { // nothing written here before its run begins; be safe anyway
+            lateBytes += data.length;
+            return;
+        }
+        int from = 0;
+        while (true) {
+            int at = indexOf(data, prefix, from);
+            if (at < 0 || at + prefix.length + TOKEN_TAIL > data.length) {
+                int keep = at >= 0 ? data.length - at : partialTokenAtEnd(data, from);
+                deliver(data, from, data.length - keep);
+                if (keep > 0) {
+                    pending = Arrays.copyOfRange(data, data.length - keep, data.length);
+                }
+                return;
+            }
+            int t = at + prefix.length;
+            boolean token = data[t + 1] == 1 && data[t + 2] == 0 && (data[t] == 's' || data[t] == 'e');
+            if (!token) { // the prefix with another tail: ordinary bytes
+                deliver(data, from, at + 1);
+                from = at + 1;
+                continue;
+            }
+            deliver(data, from, at);
+            from = t + TOKEN_TAIL;
+            if (data[t] == 's') {
+                syncs++;
+            } else {
+                endSeen = true;
+                flushDecoder();
+                lateBytes += data.length - from;
+                return;
+            }
+        }
+    }
+
+    private int partialTokenAtEnd(byte[] data, int from) {
+        int max = Math.min(prefix.length - 1, data.length - from);
+        for (int k = max; k > 0; k--) {
+            if (Arrays.equals(data, data.length - k, data.length, prefix, 0, k)) {
+                return k;
+            }
+        }
+        return 0;
+    }
+
+    private void deliver(byte[] data, int from, int to) {
+        if (to <= from) {
+            return;
+        }
+        if (recorder == null) {
+            lateBytes += to - from;
+            return;
+        }
+        CharBuffer out = CharBuffer.allocate((int) ((to - from) * (double) decoder.maxCharsPerByte()) + 4);
+        // bytes of an unfinished character stay inside the decoder until the next read
+        decoder.decode(ByteBuffer.wrap(data, from, to - from), out, false);
+        out.flip();
+        if (out.hasRemaining()) {
+            recorder.record(stream, out.toString());
+        }
+    }
+
+    private void flushDecoder() {
+        CharBuffer out = CharBuffer.allocate(16);
+        decoder.decode(SCRATCH_UNUSED.duplicate(), out, true);
+        decoder.flush(out);
+        decoder.reset();
+        out.flip();
+        if (out.hasRemaining() && recorder != null) {
+            recorder.record(stream, out.toString());
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    static int indexOf(byte[] data, byte[] needle, int from) {
+        byte first = needle[0];
+        int last = data.length - needle.length;
+        for (int i = from; i <= last; i++) {
+            if (data[i] == first && Arrays.equals(data, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        // a prefix cut by the end of the buffer is handled by the caller
+        for (int i = Math.max(from, last + 1); i < data.length; i++) {
+            if (data[i] == first && Arrays.equals(data, i, data.length, needle, 0, data.length - i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

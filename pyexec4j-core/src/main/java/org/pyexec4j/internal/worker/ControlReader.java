@@ -1,0 +1,64 @@
+package org.pyexec4j.internal.worker;
+
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.Arrays;
+import java.util.function.Consumer;
+import org.pyexec4j.internal.wire.Json;
+import org.pyexec4j.internal.wire.WireCodec;
+import org.pyexec4j.internal.wire.WorkerMessage;
+
+/** Splits a worker's control connection into JSON lines and decodes each as it completes. */
+final class ControlReader {
+    private final ReadableByteChannel channel;
+    private final Consumer<WorkerMessage> sink;
+    private final ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
+    private byte[] line = new byte[8192];
+    private int length;
+
+    ControlReader(ReadableByteChannel channel, Consumer<WorkerMessage> sink) {
+        this.channel = channel;
+        this.sink = sink;
+    }
+
+    /** Reads what is available; returns false at the end of the connection. */
+    boolean readAvailable() throws IOException {
+        while (true) {
+            int n = channel.read(buf);
+            if (n < 0) {
+                return false;
+            }
+            if (n == 0) {
+                return true;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                byte b = buf.get();
+                if (b == '\n') {
+                    decode();
+                    length = 0;
+                } else {
+                    if (length == line.length) {
+                        line = Arrays.copyOf(line, line.length * 2);
+                    }
+                    line[length++] = b;
+                }
+            }
+            buf.clear();
+        }
+    }
+
+    private void decode() throws IOException {
+        try (JsonParser p = Json.FACTORY.createParser(line, 0, length)) {
+            WorkerMessage m = WireCodec.readWorker(p);
+            if (m != null) {
+                sink.accept(m);
+            }
+        }
+        if (line.length > 1 << 20) {
+            line = new byte[8192]; // do not keep a huge buffer for an idle session
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package org.pyexec4j.internal.worker;
+
+import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that reads every worker connection of an Interpreter. One reader for all
+ * of a worker's connections is what keeps their output in order; one for all workers keeps
+ * idle sessions free of threads. Handlers run on this thread and must not block.
+ */
+public final class WorkerIo implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerIo.class);
+
+    /** Reacts to a readable connection; returns false once the connection reached its end. */
+    public interface Handler {
+        boolean onReadable() throws IOException;
+
+        void onClosed();
+    }
+
+    private final Selector selector;
+    private final Thread thread;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
+
+    public WorkerIo(String threadName) throws IOException {
+        this.selector = Selector.open();
+        this.thread = new Thread(this::loop, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Starts reading {@code ch} (made non-blocking) on the IO thread. */
+    public void register(SocketChannel ch, Handler handler) {
+        submit(() -> {
+            try {
+                ch.configureBlocking(false);
+                ch.register(selector, SelectionKey.OP_READ, handler);
+            } catch (IOException e) {
+                LOG.debug("cannot watch a worker connection: {}", e.toString());
+                closeQuietly(ch);
+                handler.onClosed();
+            }
+        });
+    }
+
+    /** Closes a connection on the IO thread (so no handler is running on it then). */
+    public void close(SocketChannel ch, Handler handler) {
+        submit(() -> {
+            SelectionKey key = ch.keyFor(selector);
+            if (key != null) {
+                key.cancel();
+            }
+            if (ch.isOpen()) {
+                closeQuietly(ch);
+                handler.onClosed();
+            }
+        });
+    }
+
+    public boolean onIoThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    private void submit(Runnable task) {
+        if (closed) {
+            task.run();
+            return;
+        }
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                selector.select();
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                }
+                for (SelectionKey key : selector.selectedKeys()) {
+                    Handler h = (Handler) key.attachment();
+                    boolean open;
+                    try {
+                        open = key.isValid() && key.isReadable() ? h.onReadable() : key.isValid();
+                    } catch (IOException | CancelledKeyException e) {
+                        LOG.debug("worker connection failed: {}", e.toString());
+                        open = false;
+                    } catch (RuntimeException e) {
+                        LOG.error("a worker connection handler failed; closing that connection", e);
+                        open = false;
+                    }
+                    if (!open) {
+                        key.cancel();
+                        closeQuietly(key.channel());
+                        h.onClosed();
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            if (!closed) {
+                LOG.error("the worker IO loop failed", e);
+            }
+        } finally {
+            for (SelectionKey key : selector.keys()) {
+                closeQuietly(key.channel());
+                ((Handler) key.attachment()).onClosed();
+            }
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+            }
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.Channel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing is all we wanted
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        selector.wakeup();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.debug("closing the selector: {}", e.toString());
+        }
+    }
+}

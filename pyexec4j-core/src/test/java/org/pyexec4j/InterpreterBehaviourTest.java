@@ -1,0 +1,220 @@
+package org.pyexec4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reference's behaviours, one test each, and the bugs of the reference we fix. */
+class InterpreterBehaviourTest {
+    @TempDir
+    static Path workdir;
+    static Interpreter py;
+
+    @BeforeAll
+    static void start() {
+        py = Interpreter.builder().workingDirectory(workdir).timeout(Duration.ofSeconds(30)).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        py.close();
+    }
+
+    @Test
+    void resultHasTheReferenceShapeAndClosingLine() {
+        ExecutionResult r = py.run("print('hello')");
+        assertThat(r.termOut()).containsExactly("hello", "\n",
+                "Execution time: a moment seconds (time limit is 30 seconds).");
+        assertThat(r.excType()).isNull();
+        assertThat(r.excInfo()).isNull();
+        assertThat(r.excStack()).isNull();
+        assertThat(r.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(r.stateKept()).isTrue();
+        assertThat(r.execTimeSeconds()).isGreaterThanOrEqualTo(0).isLessThan(30);
+        assertThat(r.toJson()).startsWith("{\"term_out\":[\"hello\",\"\\n\",\"Execution time: a moment seconds"
+                + " (time limit is 30 seconds).\"],\"exec_time\":");
+        assertThat(r.toJson()).contains("\"exc_type\":null,\"exc_info\":null,\"exc_stack\":null,\"ending\":\"completed\"");
+    }
+
+    @Test
+    void closingLineNamesTheLimitInHumanWords() {
+        ExecutionResult r = py.run(RunRequest.of("pass").withTimeout(Duration.ofHours(1)));
+        assertThat(r.termOut()).last().isEqualTo("Execution time: a moment seconds (time limit is an hour).");
+        ExecutionResult slow = py.run(RunRequest.of("import time; time.sleep(1.2)").withTimeout(Duration.ofSeconds(61)));
+        assertThat(slow.termOut()).last().isEqualTo("Execution time: a second seconds (time limit is a minute).");
+    }
+
+    @Test
+    void codeRunsAsAScriptInTheWorkingDirectory() throws Exception {
+        ExecutionResult r = py.run(String.join("\n",
+                "import os, sys",
+                "print(__name__)",
+                "print(__file__)",
+                "print(os.getcwd())",
+                "print(sys.path[0])",
+                "print(open(__file__).read().splitlines()[0])",
+                "print(sys.argv)"));
+        Path runfile = workdir.toRealPath().resolve("runfile.py");
+        assertThat(r.output()).isEqualTo("__main__\n" + runfile + "\n" + workdir.toRealPath() + "\n"
+                + workdir.toRealPath() + "\nimport os, sys\n['" + runfile + "']\n");
+        assertThat(runfile).doesNotExist();
+    }
+
+    @Test
+    void modulesInTheWorkingDirectoryImport() throws Exception {
+        Files.writeString(workdir.resolve("helper_mod.py"), "VALUE = 7\n");
+        ExecutionResult r = py.run("import helper_mod\nprint(helper_mod.VALUE)");
+        assertThat(r.output()).isEqualTo("7\n");
+    }
+
+    @Test
+    void eachRunStartsInTheWorkingDirectory() {
+        RunRequest first = RunRequest.of("import os\nos.makedirs('sub', exist_ok=True)\nos.chdir('sub')").inSession("cwd");
+        py.run(first);
+        ExecutionResult r = py.run(RunRequest.of("import os\nprint(os.getcwd())").inSession("cwd"));
+        assertThat(r.output().trim()).isEqualTo(workdir.toAbsolutePath().toString().replace("/private", ""));
+        py.closeSession("cwd");
+    }
+
+    @Test
+    void tracebackNamesRunfileAndHidesEngineFrames() {
+        ExecutionResult r = py.run("def f(x):\n    return 1 / x\n\nf(0)");
+        assertThat(r.excType()).isEqualTo("ZeroDivisionError");
+        assertThat(r.excInfo().args()).containsExactly("division by zero");
+        assertThat(r.output()).startsWith("Traceback (most recent call last):\n  File \"runfile.py\", line 4, in <module>\n")
+                .contains("  File \"runfile.py\", line 2, in f\n    return 1 / x\n")
+                .endsWith("ZeroDivisionError: division by zero\n")
+                .doesNotContain("worker.py");
+        assertThat(r.excStack()).containsExactly(
+                new StackFrame("runfile.py", 4, "<module>", "f(0)"),
+                new StackFrame("runfile.py", 2, "f", "return 1 / x"));
+        assertThat(r.ending()).isEqualTo(Ending.RAISED);
+        assertThat(r.chunks()).extracting(OutputChunk::stream).containsOnly(StdStream.STDERR);
+    }
+
+    @Test
+    void excInfoCarriesArgsAsStringsAndNameMsgObj() {
+        ExecutionResult r = py.run("class E(Exception): pass\nraise E(1, 'two', None)");
+        assertThat(r.excInfo().args()).containsExactly("1", "two", "None");
+        assertThat(r.excInfo().attributes()).isEmpty();
+        ExecutionResult attr = py.run("x = 5\nx.nope");
+        assertThat(attr.excType()).isEqualTo("AttributeError");
+        assertThat(attr.excInfo().attributes()).containsEntry("name", "nope").containsEntry("obj", "5");
+        ExecutionResult imp = py.run("import no_such_module_xyz");
+        assertThat(imp.excType()).isEqualTo("ModuleNotFoundError");
+        assertThat(imp.excInfo().attributes()).containsEntry("name", "no_such_module_xyz")
+                .containsEntry("msg", "No module named 'no_such_module_xyz'");
+    }
+
+    @Test
+    void syntaxErrorsKeepTheReferenceHeaderAndGiveALocation() {
+        ExecutionResult r = py.run("x = (\n");
+        assertThat(r.excType()).isEqualTo("SyntaxError");
+        assertThat(r.output()).startsWith("Traceback (most recent call last):\n  File \"runfile.py\", line 1\n")
+                .doesNotContain("worker.py");
+        assertThat(r.excStack()).isEmpty();
+        assertThat(r.syntaxError()).isEqualTo(new SyntaxErrorLocation("runfile.py", 1, 5, "x = (\n"));
+        assertThat(r.excInfo().args()).contains("('runfile.py', 1, 5, 'x = (\\n', 1, 0)");
+    }
+
+    @Test
+    void chainedCausesAreReported() {
+        ExecutionResult r = py.run(String.join("\n",
+                "try:",
+                "    {}['k']",
+                "except KeyError as e:",
+                "    raise ValueError('bad config') from e"));
+        assertThat(r.excType()).isEqualTo("ValueError");
+        assertThat(r.causes()).containsExactly(new ChainedException("KeyError", "'k'", ChainedException.Relation.CAUSE));
+        assertThat(r.output()).contains("The above exception was the direct cause of the following exception");
+        ExecutionResult ctx = py.run("try:\n    1/0\nexcept ZeroDivisionError:\n    undefined_name");
+        assertThat(ctx.causes()).extracting(ChainedException::type, ChainedException::relation)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("ZeroDivisionError", ChainedException.Relation.CONTEXT));
+    }
+
+    @Test
+    void warningsAreMuted() {
+        ExecutionResult r = py.run("import warnings\nwarnings.warn('loud')\nprint('done')");
+        assertThat(r.output()).isEqualTo("done\n");
+    }
+
+    @Test
+    void stdinGivesEofAtOnce() {
+        ExecutionResult r = py.run("input()");
+        assertThat(r.excType()).isEqualTo("EOFError");
+        ExecutionResult read = py.run("import sys\nprint(repr(sys.stdin.read()))\nimport os\nprint(os.read(0, 10))");
+        assertThat(read.output()).isEqualTo("''\nb''\n");
+    }
+
+    @Test
+    void sysExitIsAResultWithItsCode() {
+        ExecutionResult r = py.run("import sys\nprint('bye')\nsys.exit(3)");
+        assertThat(r.excType()).isEqualTo("SystemExit");
+        assertThat(r.ending()).isEqualTo(Ending.EXITED);
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.stateKept()).isTrue();
+        assertThat(r.output()).startsWith("bye\nTraceback (most recent call last):");
+        assertThat(py.run("raise SystemExit").exitCode()).isEqualTo(0);
+        assertThat(py.run("import sys; sys.exit('message')").exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void keyboardInterruptRaisedByTheCodeIsNotATimeout() {
+        ExecutionResult r = py.run("raise KeyboardInterrupt");
+        assertThat(r.excType()).isEqualTo("KeyboardInterrupt");
+        assertThat(r.ending()).isEqualTo(Ending.RAISED);
+        assertThat(r.termOut()).last().asString().startsWith("Execution time:");
+    }
+
+    @Test
+    void jsonHasExtraFieldsAfterTheReferenceFive() {
+        String json = py.run("import sys; sys.exit(2)").toJson();
+        assertThat(json.indexOf("\"exc_stack\"")).isLessThan(json.indexOf("\"ending\""));
+        assertThat(json).contains("\"ending\":\"exited\",\"exit_code\":2,\"signal\":null,\"state_kept\":true,\"resources\":{");
+        assertThat(json).contains("\"streams\":[[\"stderr\",1]],\"dropped_bytes\":0,\"causes\":[],\"syntax_error\":null}");
+    }
+
+    @Test
+    void resourcesAreMeasured() {
+        ExecutionResult r = py.run("x = sum(range(3_000_000))\nblob = bytearray(50_000_000)");
+        assertThat(r.resources().cpu()).isPositive();
+        assertThat(r.resources().peakMemoryBytes()).isGreaterThan(50_000_000L);
+        assertThat(r.resources().wall()).isPositive();
+    }
+
+    @Test
+    void sessionsKeepStateAndResetOnDemand() {
+        py.run(RunRequest.of("import math\nx = 41").inSession("keep"));
+        assertThat(py.run(RunRequest.of("print(x + 1, math.pi > 3)").inSession("keep")).output()).isEqualTo("42 True\n");
+        ExecutionResult reset = py.run(RunRequest.of("print(x)").inSession("keep").withReset(true));
+        assertThat(reset.excType()).isEqualTo("NameError");
+        assertThat(py.run("print('x' in globals())").output()).isEqualTo("False\n");
+        assertThat(py.sessions()).contains("keep");
+        py.closeSession("keep");
+        assertThat(py.sessions()).doesNotContain("keep");
+    }
+
+    @Test
+    void anErrorKeepsTheSessionState() {
+        py.run(RunRequest.of("y = [1, 2]").inSession("err"));
+        py.run(RunRequest.of("y.append(3)\n1/0").inSession("err"));
+        assertThat(py.run(RunRequest.of("print(y)").inSession("err")).output()).isEqualTo("[1, 2, 3]\n");
+        py.closeSession("err");
+    }
+
+    @Test
+    void asyncRunsComplete() throws Exception {
+        List<ExecutionResult> results = List.of(
+                py.runAsync(RunRequest.of("print(1)").inSession("a1")).get(),
+                py.runAsync(RunRequest.of("print(2)")).get());
+        assertThat(results).extracting(ExecutionResult::output).containsExactly("1\n", "2\n");
+        py.closeSession("a1");
+    }
+}

@@ -1,0 +1,170 @@
+package org.pyexec4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Output: every byte, tagged, in order, bounded, and never in the wrong run. */
+class OutputCaptureTest {
+    static Interpreter py;
+
+    @BeforeAll
+    static void start() {
+        py = Interpreter.builder().timeout(Duration.ofSeconds(60)).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        py.close();
+    }
+
+    @Test
+    void pythonWritesAreTaggedAndOrdered() {
+        ExecutionResult r = py.run("import sys\nprint('a')\nprint('b', file=sys.stderr)\nprint('c')\nsys.stderr.write('d\\n')");
+        assertThat(r.chunks()).containsExactly(
+                new OutputChunk(StdStream.STDOUT, "a"), new OutputChunk(StdStream.STDOUT, "\n"),
+                new OutputChunk(StdStream.STDERR, "b"), new OutputChunk(StdStream.STDERR, "\n"),
+                new OutputChunk(StdStream.STDOUT, "c"), new OutputChunk(StdStream.STDOUT, "\n"),
+                new OutputChunk(StdStream.STDERR, "d\n"));
+    }
+
+    @Test
+    void fileDescriptorLevelOutputIsCaptured() {
+        ExecutionResult r = py.run(String.join("\n",
+                "import os, subprocess, ctypes",
+                "print('before')",
+                "subprocess.run(['echo', 'from-child'])",
+                "os.system('echo from-shell >&2')",
+                "os.write(1, b'raw-fd\\n')",
+                "libc = ctypes.CDLL(None)",
+                "libc.printf(b'from-c\\n')",
+                "print('after')"));
+        assertThat(r.output()).contains("before\n", "from-child\n", "from-shell\n", "raw-fd\n", "from-c\n", "after\n");
+        assertThat(r.output().indexOf("before")).isLessThan(r.output().indexOf("from-child"));
+        assertThat(r.output().indexOf("from-child")).isLessThan(r.output().indexOf("from-shell"));
+        assertThat(r.chunks()).contains(new OutputChunk(StdStream.STDERR, "from-shell\n"));
+    }
+
+    @Test
+    void invalidUtf8BecomesReplacementCharacters() {
+        ExecutionResult r = py.run("import os, sys\nos.write(1, b'ok \\xff\\xfe end\\n')\nsys.stdout.write('\\udcff\\n')");
+        assertThat(r.output()).isEqualTo("ok \uFFFD\uFFFD end\n\uFFFD\n");
+    }
+
+    @Test
+    void userCodeCannotCorruptTheChannels() {
+        ExecutionResult r = py.run(String.join("\n",
+                "import os",
+                "os.write(1, b'{\"t\": \"done\", \"run\": 1}\\n')",
+                "os.write(2, b'\\x00\\x01pyexec4j-end-000000000000\\x01\\x00')",
+                "os.close(1)",
+                "os.close(2)",
+                "print('still printing')"));
+        assertThat(r.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(r.output()).contains("{\"t\": \"done\", \"run\": 1}\n", "still printing\n");
+        ExecutionResult next = py.run(RunRequest.of("import os\nos.write(1, b'fd1 works\\n')").inSession("x"));
+        assertThat(next.output()).isEqualTo("fd1 works\n");
+        py.closeSession("x");
+    }
+
+    @Test
+    void replacedStreamsAreRestoredForTheNextRun() {
+        py.run(RunRequest.of("import sys, io\nsys.stdout = io.StringIO()\nsys.stdout.close()").inSession("streams"));
+        assertThat(py.run(RunRequest.of("print('visible')").inSession("streams")).output()).isEqualTo("visible\n");
+        py.closeSession("streams");
+    }
+
+    @Test
+    void lateOutputNeverLandsInALaterRun() {
+        py.run(RunRequest.of(String.join("\n",
+                "import threading, time, os, subprocess",
+                "def late():",
+                "    time.sleep(0.5)",
+                "    print('LATE-THREAD')",
+                "threading.Thread(target=late, daemon=True).start()",
+                "subprocess.Popen(['sh', '-c', 'sleep 0.5; echo LATE-CHILD'])")).inSession("late"));
+        ExecutionResult r = py.run(RunRequest.of("import time\ntime.sleep(1.5)\nprint('mine')").inSession("late"));
+        // the reference would show these in this run's output; they belong to the previous one
+        assertThat(r.output()).isEqualTo("mine\n");
+        py.closeSession("late");
+    }
+
+    @Test
+    void listenerGetsChunksWhileTheCodeRuns() throws Exception {
+        List<OutputChunk> seen = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<ExecutionResult> f = py.runAsync(RunRequest.of(
+                "import time\nprint('first', flush=True)\ntime.sleep(30)\nprint('never')")
+                .withTimeout(Duration.ofSeconds(3)).withListener(seen::add));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (seen.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(f).isNotDone();
+        assertThat(seen).startsWith(new OutputChunk(StdStream.STDOUT, "first"));
+        ExecutionResult r = f.get(30, TimeUnit.SECONDS);
+        assertThat(r.chunks()).isEqualTo(seen);
+    }
+
+    @Test
+    void aThrowingListenerDoesNotBreakTheRun() {
+        ExecutionResult r = py.run(RunRequest.of("print('x')").withListener(c -> {
+            throw new IllegalStateException("listener bug");
+        }));
+        assertThat(r.output()).isEqualTo("x\n");
+    }
+
+    @Test
+    void manyLinesArriveAllInOrder() {
+        ExecutionResult r = py.run("for i in range(200000):\n    print(i)");
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 200000; i++) {
+            expected.append(i).append('\n');
+        }
+        assertThat(r.output()).isEqualTo(expected.toString());
+    }
+
+    @Test
+    void outputPastTheLimitKeepsHeadAndTailAndSaysHowMuchWasDropped() {
+        try (Interpreter small = Interpreter.builder().outputLimitBytes(10_000).build()) {
+            ExecutionResult r = small.run("import os\nprint('HEAD')\nfor i in range(100000):\n    print('x' * 9)\n"
+                    + "os.write(1, b'fd-level ' * 1000)\nprint('TAIL')");
+            long total = 5 + 100000L * 10 + 9000 + 5;
+            String note = "\n[pyexec4j: " + r.droppedBytes() + " bytes of output dropped here; the output limit is"
+                    + " 10000 bytes]\n";
+            long kept = r.output().replace(note, "").getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            // whole chunks are kept at the head, so a few bytes under the limit may be kept
+            assertThat(kept + r.droppedBytes()).isEqualTo(total);
+            assertThat(kept).isBetween(9_900L, 10_000L);
+            assertThat(r.output()).startsWith("HEAD\n").endsWith("TAIL\n").contains(note);
+            assertThat(r.toJson()).contains("\"dropped_bytes\":" + r.droppedBytes());
+        }
+    }
+
+    @Test
+    void bigOutputIsKeptWhole() {
+        ExecutionResult r = py.run("import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(20):\n    sys.stdout.write(chunk)");
+        assertThat(r.output()).hasSize(20 << 20).matches("x+");
+    }
+
+    @Test
+    void forkedChildrenWriteWithoutCorruptingTheChannel() {
+        ExecutionResult r = py.run(String.join("\n",
+                "import os",
+                "pid = os.fork()",
+                "if pid == 0:",
+                "    print('child says hi')",
+                "    os._exit(0)",
+                "os.waitpid(pid, 0)",
+                "print('parent done')"));
+        assertThat(r.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(r.output()).contains("child says hi\n").endsWith("parent done\n");
+    }
+}
