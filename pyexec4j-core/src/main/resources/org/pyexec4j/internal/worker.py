@@ -28,7 +28,6 @@ import types
 import warnings
 
 PROTOCOL_VERSION = "1"
-PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 FLUSH_AFTER_SECONDS = 0.002
 FLUSH_AT_CHARS = 1 << 18
@@ -340,9 +339,13 @@ def _user_frames(tb, engine_codes):
     return kept
 
 
+_IMPORTLIB_DIR = os.path.dirname(os.path.abspath(__import__("importlib").__file__)) + os.sep
+
+
 def _is_hidden_frame(frame):
     # the reference hides importlib's frames (and its own) from the traceback text
-    return "importlib" in (frame.filename or "")
+    filename = frame.filename or ""
+    return filename.startswith("<frozen importlib.") or filename.startswith(_IMPORTLIB_DIR)
 
 
 def _filter_stack(te):
@@ -378,14 +381,24 @@ def _format_ipython(exc):
     return str(tb.text(type(exc), exc, exc.__traceback__))
 
 
-def _exc_info(e, path, file_name):
-    """As the reference, which compiled the code under the bare file name."""
+def _str(value):
+    """str() that cannot fail: user objects may raise in __str__."""
+    try:
+        return str(value)
+    except Exception:
+        try:
+            return repr(value)
+        except Exception:
+            return f"<unprintable {type(value).__name__} object>"
+
+
+def _exc_info(e):
     info = {}
     if hasattr(e, "args"):
-        info["args"] = [str(a).replace(path, file_name) for a in e.args]
+        info["args"] = [_str(a) for a in e.args]
     for att in ("name", "msg", "obj"):
         if hasattr(e, att):
-            info[att] = str(getattr(e, att)).replace(path, file_name)
+            info[att] = _str(getattr(e, att))
     return info
 
 
@@ -402,7 +415,7 @@ def _chain(e):
         if id(nxt) in seen:
             break
         seen.add(id(nxt))
-        causes.append({"type": type(nxt).__name__, "message": str(nxt), "relation": relation})
+        causes.append({"type": type(nxt).__name__, "message": _str(nxt), "relation": relation})
         current = nxt
     return causes
 
@@ -548,6 +561,20 @@ class Worker:
 
         subprocess.Popen._execute_child = flushing(subprocess.Popen._execute_child)
 
+        def fd_writer(fn):
+            # Python-level output written before an os.write to fd 1 or 2 goes first
+            def wrapper(fd, *args):
+                if fd == 1 or fd == 2:
+                    flush()
+                return fn(fd, *args)
+            wrapper.__name__ = fn.__name__
+            wrapper.__doc__ = fn.__doc__
+            return wrapper
+
+        for name in ("write", "writev"):
+            if hasattr(os, name):
+                setattr(os, name, fd_writer(getattr(os, name)))
+
     def flush_all(self):
         try:
             self.output.flush()
@@ -636,7 +663,9 @@ class Worker:
     def _execute(self, code, scope):
         """The only engine frame above user code; tracebacks drop it by identity."""
         try:
-            code_obj = compile(code, self.path, "exec", dont_inherit=True)
+            # compiled under the bare file name, as the reference does: tracebacks and
+            # warnings say runfile.py; __file__ stays the absolute path
+            code_obj = compile(code, self.file_name, "exec", dont_inherit=True)
             # the C default handler adds no frame of ours to the user's traceback
             signal.signal(signal.SIGINT, signal.default_int_handler)
             exec(code_obj, scope)
@@ -672,7 +701,7 @@ class Worker:
             f.write(code)
         # Serve tracebacks from this run's source even if the code changes directory
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
-        linecache.cache[self.path] = (len(code), None, code.splitlines(True), self.path)
+        linecache.cache[self.file_name] = (len(code), None, code.splitlines(True), self.file_name)
 
         usage_before = _usage()
         started = time.perf_counter()
@@ -742,7 +771,7 @@ class Worker:
         return {
             "ending": ending,
             "exc_type": exc_type,
-            "exc_info": _exc_info(exc, self.path, self.file_name),
+            "exc_info": _exc_info(exc),
             "exc_stack": stack,
             "exit_code": exit_code,
             "causes": _chain(exc),
@@ -795,9 +824,11 @@ class Zygote:
                 failed.append(f"{name}: {type(e).__name__}: {e}")
         compile("pass", "<warm-up>", "exec")
         try:
-            import IPython.core.ultratb  # noqa: F401
+            import importlib.util
 
-            ipython = True
+            # find, do not import: IPython's imports would change every session's state
+            # (jedi raises the recursion limit)
+            ipython = importlib.util.find_spec("IPython") is not None
         except Exception:
             ipython = False
         self.reply({
@@ -866,8 +897,9 @@ class Zygote:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             for fd in (self.sigchld_r, self.sigchld_w, self.commands, self.replies.fileno()):
                 os.close(fd)
+            # No parent-death signal: user code can kill the zygote (its parent), and that
+            # must not end other sessions. A worker ends with its control connection.
             os.setsid()
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             _prctl(PR_SET_CHILD_SUBREAPER, 1)
             worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
                             msg.get("ipython", False))

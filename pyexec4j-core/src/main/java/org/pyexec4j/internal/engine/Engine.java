@@ -184,9 +184,17 @@ public final class Engine implements AutoCloseable {
         if (closed) {
             throw new PyExec4jException("this Interpreter is closed");
         }
-        String id = "w" + workerIds.incrementAndGet();
-        return WorkerProcess.start(zygote(), server, io, id,
-                WireCodec.fields("file_name", config.runFileName(), "ipython", config.ipythonTracebacks()));
+        Map<String, Object> options = WireCodec.fields("file_name", config.runFileName(),
+                "ipython", config.ipythonTracebacks());
+        try {
+            return WorkerProcess.start(zygote(), server, io, "w" + workerIds.incrementAndGet(), options);
+        } catch (PyExec4jException e) {
+            if (zygote != null && zygote.isAlive()) {
+                throw e;
+            }
+            // user code may kill the zygote (it is the worker's parent): once, with a new one
+            return WorkerProcess.start(zygote(), server, io, "w" + workerIds.incrementAndGet(), options);
+        }
     }
 
     private Zygote zygote() {

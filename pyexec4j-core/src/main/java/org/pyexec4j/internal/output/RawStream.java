@@ -37,6 +37,7 @@ public final class RawStream {
     private byte[] pending = new byte[0];
     private long syncs;
     private boolean endSeen;
+    private boolean atSync;
     private long lateBytes;
 
     public RawStream(ReadableByteChannel channel, StdStream stream) {
@@ -83,7 +84,7 @@ public final class RawStream {
      * @return false at the end of the stream
      */
     public synchronized boolean readAvailable() throws IOException {
-        while (true) {
+        while (!atSync) {
             int n = channel.read(buf);
             if (n < 0) {
                 return false;
@@ -97,21 +98,43 @@ public final class RawStream {
             buf.clear();
             accept(bytes);
         }
+        return true;
     }
 
-    /** Reads until {@code count} sync tokens were seen, or nothing more is available. */
-    public synchronized void drainUntilSyncs(long count) throws IOException {
-        while (syncs < count && !endSeen && !ended.isDone()) {
+    /**
+     * Whether the stream stopped at a sync token whose frame of Python-level output has not
+     * been recorded yet; it reads nothing more until {@link #passSync()}.
+     */
+    public synchronized boolean atSync() {
+        return atSync;
+    }
+
+    /** Reads until the next sync token (or the end, or nothing more available). */
+    public synchronized void drainToSync() throws IOException {
+        while (!atSync && !endSeen && !ended.isDone()) {
             if (!readOnce()) {
                 return;
             }
         }
     }
 
-    /** Reads until the end token was seen, or nothing more is available. */
+    /** The frame of that sync token is recorded: go on past it, up to the next one. */
+    public synchronized void passSync() {
+        if (atSync) {
+            atSync = false;
+            syncs++;
+            byte[] rest = Arrays.copyOfRange(pending, prefix.length + TOKEN_TAIL, pending.length);
+            pending = new byte[0];
+            process(rest);
+        }
+    }
+
+    /** Reads until the end token was seen, or nothing more is available; no frame will follow. */
     public synchronized void drainUntilEnd() throws IOException {
         while (!endSeen && !ended.isDone()) {
-            if (!readOnce()) {
+            if (atSync) {
+                passSync();
+            } else if (!readOnce()) {
                 return;
             }
         }
@@ -119,6 +142,9 @@ public final class RawStream {
 
     /** The connection reached its end: keep what was held back, and say so. */
     public synchronized void closed() {
+        while (atSync) {
+            passSync();
+        }
         if (!endSeen) {
             deliver(pending, 0, pending.length);
         }
@@ -145,9 +171,17 @@ public final class RawStream {
             lateBytes += fresh.length;
             return;
         }
-        byte[] data = pending.length == 0 ? fresh : concat(pending, fresh);
+        if (atSync) {
+            pending = concat(pending, fresh);
+            return;
+        }
+        process(pending.length == 0 ? fresh : concat(pending, fresh));
+    }
+
+    /** Delivers bytes up to the next token; a sync token and what follows it wait in pending. */
+    private void process(byte[] data) {
         pending = new byte[0];
-        if (prefix == null) { // nothing written here before its run begins; be safe anyway
+        if (prefix == null) { // nothing is written here before its run begins; be safe anyway
             lateBytes += data.length;
             return;
         }
@@ -155,7 +189,7 @@ public final class RawStream {
         while (true) {
             int at = indexOf(data, prefix, from);
             if (at < 0 || at + prefix.length + TOKEN_TAIL > data.length) {
-                int keep = at >= 0 ? data.length - at : partialTokenAtEnd(data, from);
+                int keep = at >= 0 ? data.length - at : 0;
                 deliver(data, from, data.length - keep);
                 if (keep > 0) {
                     pending = Arrays.copyOfRange(data, data.length - keep, data.length);
@@ -170,26 +204,16 @@ public final class RawStream {
                 continue;
             }
             deliver(data, from, at);
-            from = t + TOKEN_TAIL;
             if (data[t] == 's') {
-                syncs++;
-            } else {
-                endSeen = true;
-                flushDecoder();
-                lateBytes += data.length - from;
+                atSync = true;
+                pending = Arrays.copyOfRange(data, at, data.length);
                 return;
             }
+            endSeen = true;
+            flushDecoder();
+            lateBytes += data.length - t - TOKEN_TAIL;
+            return;
         }
-    }
-
-    private int partialTokenAtEnd(byte[] data, int from) {
-        int max = Math.min(prefix.length - 1, data.length - from);
-        for (int k = max; k > 0; k--) {
-            if (Arrays.equals(data, data.length - k, data.length, prefix, 0, k)) {
-                return k;
-            }
-        }
-        return 0;
     }
 
     private void deliver(byte[] data, int from, int to) {

@@ -92,7 +92,7 @@ public final class ChannelServer implements AutoCloseable {
                     && parts[4].matches("\\d{1,18}") ? expected.get(parts[1]) : null;
             if (target == null || !MessageDigest.isEqual(parts[2].getBytes(StandardCharsets.US_ASCII),
                     target.secret().getBytes(StandardCharsets.US_ASCII))) {
-                LOG.warn("refused a connection on {} that announced '{}'", path, hello);
+                LOG.debug("refused a connection on {} that announced '{}' (unknown or closed worker)", path, hello);
                 ch.close();
                 return;
             }

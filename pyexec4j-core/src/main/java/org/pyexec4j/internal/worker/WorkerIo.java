@@ -23,6 +23,9 @@ public final class WorkerIo implements AutoCloseable {
     public interface Handler {
         boolean onReadable() throws IOException;
 
+        /** Called on the IO thread once the connection is watched. */
+        default void onRegistered(SelectionKey key) {}
+
         void onClosed();
     }
 
@@ -43,7 +46,7 @@ public final class WorkerIo implements AutoCloseable {
         submit(() -> {
             try {
                 ch.configureBlocking(false);
-                ch.register(selector, SelectionKey.OP_READ, handler);
+                handler.onRegistered(ch.register(selector, SelectionKey.OP_READ, handler));
             } catch (IOException e) {
                 LOG.debug("cannot watch a worker connection: {}", e.toString());
                 closeQuietly(ch);
@@ -66,8 +69,9 @@ public final class WorkerIo implements AutoCloseable {
         });
     }
 
-    public boolean onIoThread() {
-        return Thread.currentThread() == thread;
+    /** Runs a task on the IO thread. */
+    public void execute(Runnable task) {
+        submit(task);
     }
 
     private void submit(Runnable task) {

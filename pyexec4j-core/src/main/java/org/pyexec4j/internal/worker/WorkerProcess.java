@@ -2,6 +2,7 @@ package org.pyexec4j.internal.worker;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -49,6 +50,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private final CompletableFuture<Void> controlEnded = new CompletableFuture<>();
     private final Map<Long, RawPair> pairs = new ConcurrentHashMap<>();
     private final Set<RawStream> open = ConcurrentHashMap.newKeySet();
+    private final Map<RawStream, SelectionKey> keys = new ConcurrentHashMap<>();
     private volatile long pid = -1;
     private long runs;
     private volatile ActiveRun active;
@@ -67,7 +69,6 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         final RawStream out;
         final RawStream err;
         final CompletableFuture<WorkerMessage.Done> done = new CompletableFuture<>();
-        long frames;
         volatile boolean killedAfterGrace;
 
         ActiveRun(long id, OutputRecorder recorder, RawStream out, RawStream err) {
@@ -160,14 +161,25 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 open.add(raw);
                 io.register(ch, new WorkerIo.Handler() {
                     @Override
+                    public void onRegistered(SelectionKey key) {
+                        keys.put(raw, key);
+                    }
+
+                    @Override
                     public boolean onReadable() throws IOException {
-                        return raw.readAvailable();
+                        boolean more = raw.readAvailable();
+                        if (raw.atSync()) {
+                            // wait for the frame of Python output that goes before what follows
+                            keys.get(raw).interestOps(0);
+                        }
+                        return more;
                     }
 
                     @Override
                     public void onClosed() {
                         raw.closed();
                         open.remove(raw);
+                        keys.remove(raw);
                     }
                 });
                 if (closed) {
@@ -215,6 +227,10 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 exit = awaitQuietly(zygote.exitOf(id), "exit status");
                 awaitQuietly(CompletableFuture.allOf(out.ended(), err.ended()), "end of output");
             }
+            io.execute(() -> {
+                resume(out);
+                resume(err);
+            });
             out.finish();
             err.finish();
             return new RunOutcome(done, run.killedAfterGrace, exit, Duration.ofNanos(System.nanoTime() - startNanos));
@@ -243,18 +259,22 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 if (run == null) {
                     return;
                 }
-                run.frames++;
-                run.out.drainUntilSyncs(run.frames);
-                run.err.drainUntilSyncs(run.frames);
+                // the raw bytes written before this frame, then the frame, then what follows
+                run.out.drainToSync();
+                run.err.drainToSync();
                 for (WorkerMessage.Output.Group g : frame.groups()) {
                     for (String text : g.writes()) {
                         run.recorder.record(g.stream(), text);
                     }
                 }
+                pass(run.out);
+                pass(run.err);
             } else if (m instanceof WorkerMessage.Done d) {
                 if (run != null && run.id == d.run()) {
                     run.out.drainUntilEnd();
                     run.err.drainUntilEnd();
+                    resume(run.out);
+                    resume(run.err);
                     run.done.complete(d);
                 }
             }
@@ -263,6 +283,19 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
             if (m instanceof WorkerMessage.Done d && run != null) {
                 run.done.complete(d);
             }
+        }
+    }
+
+    private void pass(RawStream raw) {
+        raw.passSync();
+        resume(raw);
+    }
+
+    /** On the IO thread: reads the connection again unless it waits at a sync token. */
+    private void resume(RawStream raw) {
+        SelectionKey key = keys.get(raw);
+        if (key != null && key.isValid() && !raw.atSync()) {
+            key.interestOps(SelectionKey.OP_READ);
         }
     }
 

@@ -40,6 +40,7 @@ public final class Zygote implements AutoCloseable {
     private final Map<String, CompletableFuture<Long>> forks = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<ZygoteMessage.Exited>> exits = new ConcurrentHashMap<>();
     private final List<String> recentLog = new ArrayList<>();
+    private final CompletableFuture<Void> replies = new CompletableFuture<>();
     private final String name;
 
     private Zygote(Process process, String name) {
@@ -95,7 +96,7 @@ public final class Zygote implements AutoCloseable {
     }
 
     public boolean isAlive() {
-        return process.isAlive();
+        return process.isAlive() && !replies.isDone();
     }
 
     public long pid() {
@@ -163,6 +164,7 @@ public final class Zygote implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("{}: reply stream ended: {}", name, e.toString());
         } finally {
+            replies.complete(null);
             PyExec4jException gone = new PyExec4jException("the zygote process (pid " + process.pid()
                     + ") ended; its stderr: " + recentLog());
             hello.completeExceptionally(gone);

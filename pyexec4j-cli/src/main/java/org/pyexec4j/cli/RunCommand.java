@@ -1,0 +1,170 @@
+package org.pyexec4j.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.pyexec4j.ExecutionResult;
+import org.pyexec4j.Interpreter;
+import org.pyexec4j.PyExec4jException;
+import org.pyexec4j.RunRequest;
+import org.pyexec4j.StdStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code pyexec4j run FILE|-}: runs a script once, in a fresh state, as {@code python3 FILE} would. */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Runs a Python script once, in a fresh interpreter state, and streams its output as it comes:"
+                    + " its stdout to stdout, its stderr (tracebacks included) to stderr.",
+            "The script runs in a fresh temporary directory unless --workdir is given."
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:the script completed",
+            "1:it raised an exception",
+            "n:it called sys.exit(n)",
+            "2:usage error (bad option, missing file, no Python, unwritable --workdir)",
+            "70:the engine failed (see stderr)",
+            "124:it reached --timeout (as timeout(1))",
+            "130:interrupted by Ctrl-C",
+            "128+n:the Python process was killed by signal n"
+        })
+final class RunCommand implements Callable<Integer> {
+    static final String SESSION = "run";
+
+    private final Streams streams;
+
+    @Parameters(index = "0", paramLabel = "FILE|-", description = "The script to run; '-' reads it from stdin.")
+    String file;
+
+    @Option(names = "--json", description = "Print only the whole result as one JSON object, instead of the output.")
+    boolean json;
+
+    @Mixin
+    EngineOptions engine;
+
+    RunCommand(Streams streams) {
+        this.streams = streams;
+    }
+
+    @Override
+    public Integer call() {
+        String code = readScript();
+        try (Interpreter py = engine.open()) {
+            return json ? runToJson(py, code) : runStreaming(py, code);
+        }
+    }
+
+    private int runToJson(Interpreter py, String code) {
+        ExecutionResult result = execute(py, new RunRequest(code, SESSION, true, null, null));
+        write(streams.out(), result.toJson() + "\n");
+        return ExitStatus.of(result);
+    }
+
+    private int runStreaming(Interpreter py, String code) {
+        OutputStream out = streams.out();
+        OutputStream err = streams.err();
+        AtomicBoolean broken = new AtomicBoolean();
+        RunRequest request = new RunRequest(code, SESSION, true, null, chunk -> {
+            // Once a reader has gone away (| head), drop the rest quietly, as a pipe would.
+            if (!broken.get() && !tryWrite(chunk.stream() == StdStream.STDOUT ? out : err, chunk.text())) {
+                broken.set(true);
+            }
+        });
+        ExecutionResult result = execute(py, request);
+        String note = closingNote(result);
+        if (note != null) {
+            write(err, "pyexec4j: " + note + "\n");
+        }
+        return ExitStatus.of(result);
+    }
+
+    /** Runs the request; the first Ctrl-C interrupts the script (KeyboardInterrupt), a second one leaves. */
+    private ExecutionResult execute(Interpreter py, RunRequest request) {
+        AtomicInteger presses = new AtomicInteger();
+        try (SigintHandler ignored = SigintHandler.install(() -> {
+            if (presses.incrementAndGet() == 1) {
+                py.interrupt(SESSION);
+            } else {
+                py.close();
+                Runtime.getRuntime().halt(ExitStatus.INTERRUPTED);
+            }
+        })) {
+            return py.run(request);
+        } catch (PyExec4jException e) {
+            throw new CliException(EngineOptions.oneLine(e.getMessage()), ExitStatus.ENGINE_FAILURE);
+        }
+    }
+
+    /** What a terminal user should be told beyond the program's own output, or null. */
+    static String closingNote(ExecutionResult result) {
+        String closing = result.termOut().isEmpty() ? "" : result.termOut().get(result.termOut().size() - 1);
+        return switch (result.ending()) {
+            case TIMED_OUT -> closing.strip();
+            case KILLED_AFTER_GRACE -> closing.strip() + " (it ignored the interrupt and was killed after the grace)";
+            case CRASHED -> "the Python process was killed by signal "
+                    + (result.signal() == null ? "?" : result.signal().toString())
+                    + (result.signal() != null && result.signal() == 9 ? " (SIGKILL; out of memory?)" : "");
+            default -> null;
+        };
+    }
+
+    private String readScript() {
+        byte[] bytes;
+        String name = file;
+        try {
+            if ("-".equals(file)) {
+                name = "stdin";
+                bytes = streams.in().readAllBytes();
+            } else {
+                bytes = Files.readAllBytes(Path.of(file));
+            }
+        } catch (NoSuchFileException e) {
+            throw new CliException("cannot read " + file + ": no such file");
+        } catch (IOException | RuntimeException e) {
+            throw new CliException("cannot read " + name + ": " + EngineOptions.oneLine(e.getMessage()));
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new CliException(name + " is not UTF-8 text: save it as UTF-8");
+        }
+    }
+
+    private static boolean tryWrite(OutputStream stream, String text) {
+        try {
+            stream.write(text.getBytes(StandardCharsets.UTF_8));
+            stream.flush();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void write(OutputStream stream, String text) {
+        try {
+            stream.write(text.getBytes(StandardCharsets.UTF_8));
+            stream.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

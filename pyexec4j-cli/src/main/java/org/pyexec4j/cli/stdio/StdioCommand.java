@@ -1,0 +1,53 @@
+package org.pyexec4j.cli.stdio;
+
+import java.io.BufferedOutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import org.pyexec4j.Interpreter;
+import org.pyexec4j.cli.EngineOptions;
+import org.pyexec4j.cli.Streams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code pyexec4j stdio}: serves the JSON-Lines protocol on stdin/stdout. */
+@Command(name = "stdio",
+        mixinStandardHelpOptions = true,
+        versionProvider = org.pyexec4j.cli.VersionProvider.class,
+        description = {
+            "Serves the stdio protocol: one JSON request per line on stdin, one JSON answer per line"
+                    + " on stdout (UTF-8); logs go to stderr.",
+            "Requests: {\"id\": 1, \"op\": \"run\"|\"close\"|\"interrupt\"|\"ping\", \"session\": \"a\","
+                    + " \"code\": \"print(1)\", \"reset\": true, \"timeout\": 2.5, \"stream\": false}.",
+            "A session's requests run in order; sessions run concurrently. At the end of stdin the"
+                    + " runs received are finished and answered, every session is closed, and the exit"
+                    + " status is 0."
+        })
+public final class StdioCommand implements Callable<Integer> {
+    private final Streams streams;
+
+    @Option(names = "--max-line", paramLabel = "BYTES", hidden = true,
+            description = "Longest request line accepted (default 64 MiB).")
+    int maxLineBytes = StdioServer.DEFAULT_MAX_LINE_BYTES;
+
+    @Mixin
+    EngineOptions engine;
+
+    public StdioCommand(Streams streams) {
+        this.streams = streams;
+    }
+
+    @Override
+    public Integer call() {
+        PrintStream stdout = System.out;
+        // Stdout carries protocol lines only: whatever else prints to System.out goes to stderr.
+        System.setOut(System.err);
+        try (Interpreter py = engine.open()) {
+            StdioServer server = new StdioServer(py, streams.in(),
+                    new BufferedOutputStream(streams.out(), 1 << 16), maxLineBytes);
+            return server.serve();
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+}

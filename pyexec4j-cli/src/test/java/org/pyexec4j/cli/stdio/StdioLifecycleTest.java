@@ -1,0 +1,63 @@
+package org.pyexec4j.cli.stdio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.pyexec4j.cli.stdio.StdioProtocolTest.body;
+import static org.pyexec4j.cli.stdio.StdioProtocolTest.json;
+import static org.pyexec4j.cli.stdio.StdioProtocolTest.result;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The end of stdin: runs received are finished and answered, nothing is left running, exit 0. */
+class StdioLifecycleTest {
+
+    @Test
+    void endOfInputFinishesWhatWasReceivedThenExitsZeroLeavingNothingRunning() throws Exception {
+        try (StdioClient server = new StdioClient()) {
+            // warm both sessions up so their Python processes exist, then take a census
+            server.send("{\"id\": 1, \"session\": \"a\", \"code\": \"import subprocess\\n"
+                    + "child = subprocess.Popen(['sleep', '300'])\\nprint('ok')\"}");
+            server.send("{\"id\": 2, \"session\": \"b\", \"code\": \"print('ok')\"}");
+            assertThat(body(result(server.answer(1)))).isEqualTo("ok\n");
+            assertThat(body(result(server.answer(2)))).isEqualTo("ok\n");
+            List<ProcessHandle> below = server.process().descendants().collect(Collectors.toList());
+            assertThat(below).as("the Python processes of the server").isNotEmpty();
+            assertThat(below.stream().map(p -> p.info().command().orElse("")))
+                    .anySatisfy(c -> assertThat(c).contains("sleep"));
+
+            // received before the end of input: each must be answered
+            server.send("{\"id\": 3, \"session\": \"a\", \"reset\": false, \"code\": "
+                    + json("import time\ntime.sleep(1)\nprint('slow done')") + "}");
+            server.send("{\"id\": 4, \"session\": \"a\", \"reset\": false, \"code\": \"print('queued done')\"}");
+            server.send("{\"id\": 5, \"session\": \"b\", \"reset\": false, \"stream\": true, \"code\": "
+                    + json("import time\ntime.sleep(0.5)\nprint('b done')") + "}");
+            server.endInput();
+
+            assertThat(server.waitForExit()).isZero();
+            assertThat(body(result(server.answer(3)))).isEqualTo("slow done\n");
+            assertThat(body(result(server.answer(4)))).isEqualTo("queued done\n");
+            assertThat(body(result(server.answer(5)))).isEqualTo("b done\n");
+            assertThat(server.junk()).isEmpty();
+            for (ProcessHandle p : below) {
+                try {
+                    p.onExit().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // reported below
+                }
+                assertThat(p.isAlive()).as("process %s (%s) still running after the server exited",
+                        p.pid(), p.info().commandLine().orElse("?")).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void endOfInputWithNothingReceivedExitsZero() throws Exception {
+        try (StdioClient server = new StdioClient()) {
+            server.endInput();
+            assertThat(server.waitForExit()).isZero();
+            assertThat(server.allLines()).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.pyexec4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The engine failing is a Java exception that says what, with which input, and what to do. */
+class EngineFailureTest {
+
+    @Test
+    void aMissingPythonPathIsNamed() {
+        assertThatThrownBy(() -> Interpreter.builder().python("/nonexistent/bin/python3").build())
+                .isInstanceOf(PyExec4jException.class)
+                .hasMessageContaining("/nonexistent/bin/python3")
+                .hasMessageContaining("install Python 3.9+");
+    }
+
+    @Test
+    void aMissingCommandOnPathIsNamed() {
+        assertThatThrownBy(() -> Interpreter.builder().python("python3-that-does-not-exist").build())
+                .isInstanceOf(PyExec4jException.class)
+                .hasMessageContaining("no 'python3-that-does-not-exist' on PATH");
+    }
+
+    @Test
+    void somethingThatIsNotPythonIsRefused() {
+        assertThatThrownBy(() -> Interpreter.builder().python("/bin/false").build())
+                .isInstanceOf(PyExec4jException.class)
+                .hasMessageContaining("/bin/false")
+                .hasMessageContaining("version probe");
+    }
+
+    @Test
+    void badSettingsNameTheSettingAndTheRule() {
+        assertThatThrownBy(() -> Interpreter.builder().timeout(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout must be positive");
+        assertThatThrownBy(() -> Interpreter.builder().grace(Duration.ofSeconds(-1)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("grace must not be negative");
+        assertThatThrownBy(() -> Interpreter.builder().runFileName("../evil.py").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("runFileName");
+        assertThatThrownBy(() -> Interpreter.builder().workingDirectory(Path.of("/nonexistent/dir")).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/nonexistent/dir");
+        assertThatThrownBy(() -> Interpreter.builder().outputLimitBytes(10).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outputLimitBytes");
+        assertThatThrownBy(() -> Interpreter.builder().preload("not a module").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("preload");
+        assertThatThrownBy(() -> RunRequest.of("x").withTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
+    }
+
+    @Test
+    void aClosedInterpreterSaysSo() {
+        Interpreter py = Interpreter.builder().build();
+        py.close();
+        assertThatThrownBy(() -> py.run("print(1)")).isInstanceOf(PyExec4jException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void ipythonTracebacksNeedIPython() {
+        Path without = Pythons.pyenvVersions().stream().filter(p -> !hasIPython(p)).findFirst().orElse(null);
+        Assumptions.assumeTrue(without != null, "every Python here has IPython; nothing to refuse");
+        assertThatThrownBy(() -> Interpreter.builder().python(without.toString()).ipythonTracebacks(true).build())
+                .isInstanceOf(PyExec4jException.class).hasMessageContaining("IPython")
+                .hasMessageContaining(without.toString().replace("/bin/python3", ""));
+    }
+
+    @Test
+    void ipythonTracebacksLookLikeIPythons() {
+        Assumptions.assumeTrue(Pythons.debianHas("IPython"), "Debian's python3 has no IPython (apt-get install python3-ipython)");
+        try (Interpreter py = Interpreter.builder().python(Pythons.DEBIAN.toString()).ipythonTracebacks(true).build()) {
+            ExecutionResult r = py.run("def f():\n    return 1 / 0\nf()");
+            assertThat(r.excType()).isEqualTo("ZeroDivisionError");
+            assertThat(r.output()).contains("ZeroDivisionError").contains("runfile.py").doesNotContain("worker.py")
+                    .doesNotContain("Traceback (most recent call last):\n  File");
+        }
+    }
+
+    private static boolean hasIPython(Path python) {
+        try {
+            Process p = new ProcessBuilder(python.toString(), "-c", "import IPython").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package org.pyexec4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every process and thread the engine starts ends with it, daemons included. */
+class ProcessCleanupTest {
+    static final String DAEMON = String.join("\n",
+            "import os, time",
+            "def daemon(path):",
+            "    if os.fork() == 0:",
+            "        os.setsid()",
+            "        if os.fork() == 0:",
+            "            with open(path, 'w') as f:",
+            "                f.write(str(os.getpid()))",
+            "            time.sleep(600)",
+            "        os._exit(0)",
+            "    time.sleep(0.3)",
+            "daemon(%s)",
+            "print('started')");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void closeEndsEveryProcessAndThreadDaemonsIncluded() throws Exception {
+        Set<Long> before = descendants();
+        Path pidFile = tmp.resolve("daemon.pid");
+        Path pidFile2 = tmp.resolve("daemon2.pid");
+        Interpreter py = Interpreter.builder().build();
+        assertThat(py.run(RunRequest.of(DAEMON.formatted("'" + pidFile + "'")).inSession("a")).output())
+                .isEqualTo("started\n");
+        py.run(RunRequest.of("import subprocess\np = subprocess.Popen(['sleep', '600'])").inSession("b"));
+        py.run(DAEMON.formatted("'" + pidFile2 + "'"));
+        long daemon = Long.parseLong(Files.readString(pidFile).trim());
+        long daemon2 = Long.parseLong(Files.readString(pidFile2).trim());
+        assertThat(ProcessHandle.of(daemon)).isPresent();
+        py.close();
+        py.close(); // idempotent
+        awaitGone(daemon);
+        awaitGone(daemon2);
+        assertThat(descendants()).isSubsetOf(before);
+        assertThat(ourThreads()).isEmpty();
+    }
+
+    @Test
+    void closingASessionEndsItsDaemons() throws Exception {
+        Path pidFile = tmp.resolve("session-daemon.pid");
+        try (Interpreter py = Interpreter.builder().build()) {
+            py.run(RunRequest.of(DAEMON.formatted("'" + pidFile + "'")).inSession("s"));
+            long daemon = Long.parseLong(Files.readString(pidFile).trim());
+            py.closeSession("s");
+            awaitGone(daemon);
+        }
+    }
+
+    @Test
+    void aRunKilledAtItsLimitTakesItsChildrenWithIt() throws Exception {
+        Path pidFile = tmp.resolve("killed-daemon.pid");
+        try (Interpreter py = Interpreter.builder().grace(Duration.ofMillis(200)).build()) {
+            ExecutionResult r = py.run(RunRequest.of(DAEMON.formatted("'" + pidFile + "'")
+                    + "\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(100)")
+                    .inSession("k").withTimeout(Duration.ofSeconds(1)));
+            assertThat(r.ending()).isEqualTo(Ending.KILLED_AFTER_GRACE);
+            assertThat(r.output()).startsWith("started\n");
+            awaitGone(Long.parseLong(Files.readString(pidFile).trim()));
+        }
+    }
+
+    @Test
+    void workersExitWhenTheJvmDies() throws Exception {
+        Path pidFile = tmp.resolve("orphan.pid");
+        Process host = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OrphanHost.class.getName(), pidFile.toString())
+                .redirectErrorStream(true).start();
+        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(host.getInputStream()));
+        String line;
+        do {
+            line = lines.readLine();
+        } while (line != null && !line.equals("ready"));
+        assertThat(line).as("the host JVM said ready").isEqualTo("ready");
+        List<Long> pythons = host.descendants().map(ProcessHandle::pid).collect(Collectors.toList());
+        assertThat(pythons).isNotEmpty();
+        long daemon = Long.parseLong(Files.readString(pidFile).trim());
+        host.destroyForcibly();
+        host.waitFor(10, TimeUnit.SECONDS);
+        for (long pid : pythons) {
+            awaitGone(pid);
+        }
+        awaitGone(daemon);
+    }
+
+    static void awaitGone(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> h = ProcessHandle.of(pid);
+            if (h.isEmpty() || !h.get().isAlive() || isZombie(pid)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("process " + pid + " is still alive");
+    }
+
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    static Set<Long> descendants() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
+                .collect(Collectors.toSet());
+    }
+
+    static List<String> ourThreads() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> names;
+        do {
+            names = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                    .filter(n -> n.startsWith("pyexec4j-")).collect(Collectors.toList());
+            if (names.isEmpty()) {
+                return names;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        return names;
+    }
+
+    /** A JVM that starts a session with a daemon, says ready, and waits to be killed. */
+    public static final class OrphanHost {
+        public static void main(String[] args) throws Exception {
+            Interpreter py = Interpreter.builder().build();
+            py.run(RunRequest.of(DAEMON.formatted("'" + args[0] + "'")).inSession("orphan"));
+            py.runAsync(RunRequest.of("import time\ntime.sleep(600)").inSession("busy"));
+            Thread.sleep(500);
+            System.out.println("ready");
+            System.out.flush();
+            Thread.sleep(600_000);
+        }
+    }
+}

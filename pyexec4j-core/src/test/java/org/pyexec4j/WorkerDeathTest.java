@@ -1,0 +1,74 @@
+package org.pyexec4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A worker that dies gives a result, and its session goes on in a fresh state. */
+class WorkerDeathTest {
+    static Interpreter py;
+
+    @BeforeAll
+    static void start() {
+        py = Interpreter.builder().timeout(Duration.ofSeconds(30)).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        py.close();
+    }
+
+    @Test
+    void osExitGivesItsCodeAndTheOutputSoFar() {
+        py.run(RunRequest.of("state = 1").inSession("d1"));
+        ExecutionResult r = py.run(RunRequest.of("import os\nprint('before', flush=True)\nos._exit(7)").inSession("d1"));
+        assertThat(r.ending()).isEqualTo(Ending.EXITED);
+        assertThat(r.exitCode()).isEqualTo(7);
+        assertThat(r.stateKept()).isFalse();
+        assertThat(r.output()).startsWith("before\n").contains("exited with code 7");
+        assertThat(r.termOut()).last().asString().startsWith("Execution time: ");
+        ExecutionResult next = py.run(RunRequest.of("print('state' in globals())").inSession("d1"));
+        assertThat(next.output()).contains("fresh interpreter state").endsWith("False\n");
+        assertThat(next.ending()).isEqualTo(Ending.COMPLETED);
+        py.closeSession("d1");
+    }
+
+    @Test
+    void aSegfaultIsACrashBySignal() {
+        ExecutionResult r = py.run("import ctypes\nprint('about to crash', flush=True)\nctypes.string_at(0)");
+        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(r.signal()).isEqualTo(11);
+        assertThat(r.excType()).isEqualTo("WorkerCrashed");
+        assertThat(r.output()).startsWith("about to crash\n").contains("signal 11 (SIGSEGV)");
+        assertThat(r.toJson()).contains("\"ending\":\"crashed\",\"exit_code\":null,\"signal\":11,\"state_kept\":false");
+    }
+
+    @Test
+    void killedBySignalFromInside() {
+        ExecutionResult r = py.run("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)");
+        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(r.signal()).isEqualTo(9);
+    }
+
+    @Test
+    void killingItsOwnProcessGroupLeavesTheHostServing() {
+        ExecutionResult r = py.run("import os, signal\nos.killpg(0, signal.SIGKILL)");
+        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(py.run("print('still here')").output()).isEqualTo("still here\n");
+    }
+
+    @Test
+    void killingTheParentLeavesTheHostServing() {
+        // the parent of a worker is the zygote: the engine starts a new one when needed
+        ExecutionResult r = py.run("import os\nos.kill(os.getppid(), 9)\nprint('survived')");
+        assertThat(r.output()).isEqualTo("survived\n");
+        for (int i = 0; i < 5; i++) {
+            assertThat(py.run("print(6 * 7)").output()).isEqualTo("42\n");
+        }
+        assertThat(py.run(RunRequest.of("x = 1").inSession("after-zygote")).ending()).isEqualTo(Ending.COMPLETED);
+        py.closeSession("after-zygote");
+    }
+}

@@ -1,0 +1,130 @@
+package org.pyexec4j.differential;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plain JSON values for the test: objects as insertion-ordered {@code Map}, arrays as
+ * {@code List}, integers as {@code Long}, other numbers as {@code Double}.
+ */
+final class JsonValues {
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build();
+
+    private JsonValues() {}
+
+    static Object parse(String json) {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            p.nextToken();
+            Object value = read(p);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("trailing content after the JSON value: " + shorten(json));
+            }
+            return value;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON (" + e.getMessage() + "): " + shorten(json), e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> parseObject(String json) {
+        Object value = parse(json);
+        if (!(value instanceof Map)) {
+            throw new IllegalArgumentException("expected a JSON object: " + shorten(json));
+        }
+        return (Map<String, Object>) value;
+    }
+
+    static String write(Object value) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    private static Object read(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == null) {
+            throw new IOException("no JSON value");
+        }
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> map = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    map.put(name, read(p));
+                }
+                return map;
+            }
+            case START_ARRAY: {
+                List<Object> list = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    list.add(read(p));
+                }
+                return list;
+            }
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+                return p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            default:
+                throw new IOException("unexpected JSON token " + t);
+        }
+    }
+
+    private static void write(JsonGenerator g, Object value) throws IOException {
+        if (value == null) {
+            g.writeNull();
+        } else if (value instanceof String s) {
+            g.writeString(s);
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (value instanceof Long || value instanceof Integer) {
+            g.writeNumber(((Number) value).longValue());
+        } else if (value instanceof Number n) {
+            g.writeNumber(n.doubleValue());
+        } else if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object item : list) {
+                write(g, item);
+            }
+            g.writeEndArray();
+        } else {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+        }
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 300) + "... (" + s.length() + " chars)";
+    }
+}
