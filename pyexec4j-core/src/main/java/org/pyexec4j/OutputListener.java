@@ -10,5 +10,16 @@ package org.pyexec4j;
  */
 @FunctionalInterface
 public interface OutputListener {
+    /** Output the code wrote. */
     void onOutput(OutputChunk chunk);
+
+    /**
+     * The traceback the engine prints for the exception that ended the run (the reference
+     * puts it in {@code term_out}, and so do we, on stderr, after all other output). A
+     * command line that mimics {@code python3 FILE} may leave out the one of
+     * {@code SystemExit}. By default it is passed on as stderr output.
+     */
+    default void onTraceback(String text) {
+        onOutput(new OutputChunk(StdStream.STDERR, text));
+    }
 }

@@ -58,6 +58,15 @@ public final class EngineOptions {
      * @throws CliException with a one-line message saying what to do, for anything the user can fix
      */
     public Interpreter open() {
+        return open(null);
+    }
+
+    /**
+     * As {@link #open()}, with the name the code's file gets in tracebacks ({@code runfile.py}
+     * when null). Used only with the temporary per-session directories: in a {@code --workdir}
+     * of the user's, a file of that name could be overwritten and then removed.
+     */
+    public Interpreter open(String runFileName) {
         if (timeout.isZero()) {
             throw new CliException("--timeout must be more than 0 seconds");
         }
@@ -70,6 +79,8 @@ public final class EngineOptions {
                 .keepWorkingDirectories(keepWorkdir);
         if (workdir != null) {
             b.workingDirectory(checkedWorkdir(workdir));
+        } else if (runFileName != null) {
+            b.runFileName(runFileName);
         }
         if (python != null) {
             if (python.isBlank()) {
@@ -87,10 +98,11 @@ public final class EngineOptions {
         } catch (IllegalArgumentException e) {
             throw new CliException("invalid setting: " + oneLine(e.getMessage()));
         } catch (PyExec4jException e) {
-            throw new CliException("cannot start Python: " + oneLine(e.getMessage())
-                    + (python == null
-                            ? " (install Python 3.9+ as python3 on PATH, or pass --python PATH)"
-                            : " (check --python " + python + ": it must be a Python 3.9+ interpreter)"));
+            String message = oneLine(e.getMessage());
+            String advice = message.contains("--python") ? ""
+                    : python == null ? " (install Python 3.9+ as python3 on PATH, or pass --python PATH)"
+                    : " (check --python " + python + ": it must be a Python 3.9+ interpreter)";
+            throw new CliException("cannot start Python: " + message + advice);
         }
     }
 

@@ -14,6 +14,8 @@ public final class ExitStatus {
     public static final int ENGINE_FAILURE = 70;
     /** The time limit was reached, as {@code timeout(1)} reports it. */
     public static final int TIMED_OUT = 124;
+    /** The output went away early (a closed pipe, {@code | head}), as a shell reports SIGPIPE. */
+    public static final int BROKEN_PIPE = 141;
     /** Interrupted (Ctrl-C), as a shell reports SIGINT. */
     public static final int INTERRUPTED = 130;
 

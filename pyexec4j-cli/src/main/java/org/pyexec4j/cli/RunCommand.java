@@ -17,6 +17,8 @@ import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.Interpreter;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.RunRequest;
+import org.pyexec4j.OutputChunk;
+import org.pyexec4j.OutputListener;
 import org.pyexec4j.StdStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,10 +43,13 @@ import picocli.CommandLine.Parameters;
             "70:the engine failed (see stderr)",
             "124:it reached --timeout (as timeout(1))",
             "130:interrupted by Ctrl-C",
-            "128+n:the Python process was killed by signal n"
+            "128+n:the Python process was killed by signal n",
+            "141:stdout was closed early (e.g. | head), as SIGPIPE"
         })
 final class RunCommand implements Callable<Integer> {
     static final String SESSION = "run";
+    private static final java.util.regex.Pattern RUN_FILE_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*\\.py");
 
     private final Streams streams;
 
@@ -64,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String code = readScript();
-        try (Interpreter py = engine.open()) {
+        try (Interpreter py = engine.open(runFileName())) {
             return json ? runToJson(py, code) : runStreaming(py, code);
         }
     }
@@ -79,13 +84,32 @@ final class RunCommand implements Callable<Integer> {
         OutputStream out = streams.out();
         OutputStream err = streams.err();
         AtomicBoolean broken = new AtomicBoolean();
-        RunRequest request = new RunRequest(code, SESSION, true, null, chunk -> {
-            // Once a reader has gone away (| head), drop the rest quietly, as a pipe would.
-            if (!broken.get() && !tryWrite(chunk.stream() == StdStream.STDOUT ? out : err, chunk.text())) {
-                broken.set(true);
+        OutputListener listener = new OutputListener() {
+            @Override
+            public void onOutput(OutputChunk chunk) {
+                // Once the reader has gone away (| head), stop the script, as SIGPIPE would stop python3.
+                if (!broken.get() && !tryWrite(chunk.stream() == StdStream.STDOUT ? out : err, chunk.text())
+                        && broken.compareAndSet(false, true)) {
+                    py.interrupt(SESSION);
+                }
             }
-        });
+
+            @Override
+            public void onTraceback(String text) {
+                // python3 FILE prints no traceback for sys.exit(): only a message that is not a number
+                String exitMessage = SystemExitMessage.of(text);
+                if (exitMessage == null) {
+                    onOutput(new OutputChunk(StdStream.STDERR, text));
+                } else if (!exitMessage.isEmpty()) {
+                    onOutput(new OutputChunk(StdStream.STDERR, exitMessage + "\n"));
+                }
+            }
+        };
+        RunRequest request = new RunRequest(code, SESSION, true, null, listener);
         ExecutionResult result = execute(py, request);
+        if (broken.get()) {
+            return ExitStatus.BROKEN_PIPE;
+        }
         String note = closingNote(result);
         if (note != null) {
             write(err, "pyexec4j: " + note + "\n");
@@ -110,6 +134,19 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The script's own file name, for tracebacks as python3 shows them ({@code File "train.py"}),
+     * where the engine accepts it; else null (the engine's {@code runfile.py}).
+     */
+    private String runFileName() {
+        if ("-".equals(file)) {
+            return null;
+        }
+        Path name = Path.of(file).getFileName();
+        String n = name == null ? "" : name.toString();
+        return RUN_FILE_NAME.matcher(n).matches() ? n : null;
+    }
+
     /** What a terminal user should be told beyond the program's own output, or null. */
     static String closingNote(ExecutionResult result) {
         String closing = result.termOut().isEmpty() ? "" : result.termOut().get(result.termOut().size() - 1);
@@ -129,7 +166,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             if ("-".equals(file)) {
                 name = "stdin";
-                bytes = streams.in().readAllBytes();
+                bytes = readAll(streams.in());
             } else {
                 bytes = Files.readAllBytes(Path.of(file));
             }
@@ -147,6 +184,17 @@ final class RunCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             throw new CliException(name + " is not UTF-8 text: save it as UTF-8");
         }
+    }
+
+    /** All of a stream; FileInputStream.readAllBytes of JDK 17 fails on a pipe ("Illegal seek"). */
+    private static byte[] readAll(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            all.write(buf, 0, n);
+        }
+        return all.toByteArray();
     }
 
     private static boolean tryWrite(OutputStream stream, String text) {

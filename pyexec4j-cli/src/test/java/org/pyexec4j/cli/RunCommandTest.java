@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +80,10 @@ class RunCommandTest {
         assertThat(result).containsKeys("term_out", "exec_time", "exc_type", "exc_info", "exc_stack", "ending");
         assertThat(result.get("exc_type")).isEqualTo("KeyError");
         assertThat(result.get("ending")).isEqualTo("raised");
-        assertThat(String.valueOf(result.get("term_out"))).contains("hi\n", "Execution time:");
+        @SuppressWarnings("unchecked")
+        List<String> termOut = (List<String>) result.get("term_out");
+        assertThat(String.join("", termOut)).startsWith("hi\n").contains("KeyError: 'k'");
+        assertThat(termOut.get(termOut.size() - 1)).startsWith("Execution time:");
         assertThat(r.err()).isEmpty();
     }
 

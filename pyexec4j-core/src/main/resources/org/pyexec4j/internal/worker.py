@@ -13,13 +13,16 @@ Channels (see Zygote and Worker below):
 """
 
 import ctypes
+import gc
 import io
 import json
 import linecache
 import os
+import resource
 import selectors
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -123,16 +126,16 @@ class OutputBuffer:
     runs, are late: they are dropped, never put in another run's result.
     """
 
-    def __init__(self, channel):
+    def __init__(self, channel, wake_fd):
         self._channel = channel
+        self._wake_fd = wake_fd
         self._lock = threading.Lock()
         self._groups = []
         self._stream = 0
         self._chars = 0
-        self._pending = threading.Event()
         self._run = None  # (run id, sync token, raw fds) while a run is active
         self._main = threading.get_ident()
-        threading.Thread(target=self._flush_loop, name="pyexec4j-flush", daemon=True).start()
+        self.flush_due = None  # when the engine thread flushes what is buffered
 
     def begin(self, run_id, sync_token, raw_fds):
         with self._lock:
@@ -161,8 +164,9 @@ class OutputBuffer:
             self._chars += len(text)
             if self._chars >= FLUSH_AT_CHARS:
                 self._flush_locked()
-            elif not self._pending.is_set():
-                self._pending.set()
+            elif self.flush_due is None:
+                self.flush_due = time.monotonic() + FLUSH_AFTER_SECONDS
+                _wake(self._wake_fd)
 
     def flush(self):
         with self._lock:
@@ -173,6 +177,7 @@ class OutputBuffer:
         return None if run is None else run[0]
 
     def _flush_locked(self):
+        self.flush_due = None
         if self._groups and self._run is not None:
             groups, self._groups, self._chars = self._groups, [], 0
             _, token, fds = self._run
@@ -180,15 +185,13 @@ class OutputBuffer:
                 _write_all(fd, token)
             self._channel.send({"t": "out", "g": groups})
 
-    def _flush_loop(self):
-        while True:
-            self._pending.wait()
-            time.sleep(FLUSH_AFTER_SECONDS)
-            self._pending.clear()
-            try:
-                self.flush()
-            except OSError:
-                return
+
+
+def _wake(fd):
+    try:
+        os.write(fd, b"w")
+    except (BlockingIOError, OSError):
+        pass  # already awake, or closed in a forked child
 
 
 def _write_all(fd, data):
@@ -301,27 +304,26 @@ class ControlChannel:
     def __init__(self, sock):
         self._sock = sock
         self._lock = threading.Lock()
-        self._reader = sock.makefile("rb")
 
     def send(self, obj):
         data = _dumps(obj) + b"\n"
         with self._lock:
             self._sock.sendall(data)
 
-    def receive(self):
-        line = self._reader.readline()
-        if not line:
-            return None
-        return json.loads(line.decode("utf-8"))
+    def socket(self):
+        return self._sock
 
     def fileno(self):
         return self._sock.fileno()
 
 
+HELLO_LENGTH = 128  # the Java side reads exactly this many bytes of announcement
+
+
 def _connect(path, hello):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
-    s.sendall(hello.encode("ascii") + b"\n")
+    s.sendall(hello.ljust(HELLO_LENGTH - 1).encode("ascii") + b"\n")
     return s
 
 
@@ -442,7 +444,7 @@ def _exit_code(e):
 
 
 class RunState:
-    """What the main thread is doing, shared with the control thread under a lock."""
+    """What the main thread is doing, shared with the engine thread under a lock."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -451,11 +453,24 @@ class RunState:
         self.timed_out = False
         self.interrupted = False
         self.deadline = None
-        self.wakeup = threading.Condition(self.lock)
+        self.pending_interrupt = None  # an interrupt for a run that has not reached user code yet
+
+
+_ENGINE = None  # the Worker of this process; None in the zygote and in children of user code
+
+
+def _flush_engine():
+    if _ENGINE is not None:
+        _ENGINE.flush_all()
+
+
+def _current_run():
+    return None if _ENGINE is None else _ENGINE.output.current_run()
 
 
 class Worker:
     def __init__(self, socket_path, worker_id, secret, file_name, ipython):
+        global _ENGINE
         self.workdir = None
         self.file_name = file_name
         self.ipython = ipython
@@ -466,49 +481,38 @@ class Worker:
         # Every run gets its own pair of raw connections for fds 1 and 2: a child process
         # a run leaves behind keeps writing into that run's pair, which the Java side drops
         # once the run is over, never into a later run. The pair for the next run is
-        # connected while the worker is idle.
-        self.generation = 0
-        self.next_pair = self._connect_pair()
+        # connected while the worker is idle (or kept, when nothing else can write to it).
+        self.next_pair = self._connect_pair(1)
         self.out_fd, self.err_fd = self.next_pair
         self.state = RunState()
         self.runs = []
         self.runs_ready = threading.Condition()
         self.main_ident = threading.get_ident()
-        self.output = OutputBuffer(self.control)
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        for fd in (self.wake_r, self.wake_w):
+            os.set_inheritable(fd, False)
+        self.output = OutputBuffer(self.control, self.wake_w)
         self.module = None
         self._install_streams()
-        self._install_flush_hooks()
-        self._install_thread_attribution()
         signal.signal(signal.SIGINT, self._on_sigint)
+        _ENGINE = self
 
-    def _connect_pair(self):
-        self.generation += 1
+    def _connect_pair(self, generation):
         pair = []
         for role in ("stdout", "stderr"):
-            fd = _connect(self.socket_path, f"{self.hello} {role} {self.generation}").detach()
+            fd = _connect(self.socket_path, f"{self.hello} {role} {generation}").detach()
             # private, non-inheritable: user code may close or replace fds 1 and 2
             os.set_inheritable(fd, False)
             pair.append(fd)
         return tuple(pair)
 
     def _use_next_pair(self):
-        if self.next_pair is None:
-            self.next_pair = self._connect_pair()
         if (self.out_fd, self.err_fd) != self.next_pair:
             os.close(self.out_fd)
             os.close(self.err_fd)
         self.out_fd, self.err_fd = self.next_pair
         self.next_pair = None
-
-    def _install_thread_attribution(self):
-        output = self.output
-        original_start = threading.Thread.start
-
-        def start(thread):
-            thread._pyexec4j_run = output.current_run()
-            return original_start(thread)
-
-        threading.Thread.start = start
 
     # -- setup
 
@@ -527,53 +531,20 @@ class Worker:
         sys.stdout = sys.__stdout__ = self.stdout
         sys.stderr = sys.__stderr__ = self.stderr
 
-    def _install_flush_hooks(self):
-        flush = self.flush_all
-        control_fd = self.control.fileno()
-
-        def in_child():
-            # A child forked by user code must never write to the control channel.
+    def in_forked_child(self):
+        """A child forked by user code must never write to the control channel."""
+        global _ENGINE
+        _ENGINE = None
+        for fd in (self.control.fileno(), self.wake_r, self.wake_w):
             try:
-                os.close(control_fd)
+                os.close(fd)
             except OSError:
                 pass
-            for name, fd in (("stdout", 1), ("stderr", 2)):
-                stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
-                                          errors="backslashreplace", line_buffering=True)
-                setattr(sys, name, stream)
-                setattr(sys, f"__{name}__", stream)
-
-        os.register_at_fork(before=flush, after_in_child=in_child)
-
-        def flushing(fn):
-            def wrapper(*args, **kwargs):
-                flush()
-                return fn(*args, **kwargs)
-            wrapper.__name__ = fn.__name__
-            wrapper.__doc__ = fn.__doc__
-            return wrapper
-
-        for name in ("system", "posix_spawn", "posix_spawnp", "execv", "execve", "execl",
-                     "execle", "execlp", "execlpe", "execvp", "execvpe", "_exit", "abort"):
-            if hasattr(os, name):
-                setattr(os, name, flushing(getattr(os, name)))
-        import subprocess
-
-        subprocess.Popen._execute_child = flushing(subprocess.Popen._execute_child)
-
-        def fd_writer(fn):
-            # Python-level output written before an os.write to fd 1 or 2 goes first
-            def wrapper(fd, *args):
-                if fd == 1 or fd == 2:
-                    flush()
-                return fn(fd, *args)
-            wrapper.__name__ = fn.__name__
-            wrapper.__doc__ = fn.__doc__
-            return wrapper
-
-        for name in ("write", "writev"):
-            if hasattr(os, name):
-                setattr(os, name, fd_writer(getattr(os, name)))
+        for name, fd in (("stdout", 1), ("stderr", 2)):
+            stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                                      errors="backslashreplace", line_buffering=True)
+            setattr(sys, name, stream)
+            setattr(sys, f"__{name}__", stream)
 
     def flush_all(self):
         try:
@@ -583,53 +554,66 @@ class Worker:
         _flush_c_stdio()
 
     def _on_sigint(self, signum, frame):
-        """Outside user code an interrupt is ignored; the deadline thread repeats it if needed."""
+        """Outside user code an interrupt is ignored; the engine thread repeats it if needed."""
 
-    # -- threads
+    # -- the engine thread: commands, the deadline, and flushing output
 
-    def _control_loop(self):
-        """Reads commands; the end of the channel means the host is gone."""
+    def _engine_loop(self):
+        """One thread for what runs beside the code. The end of the control channel means
+        the host is gone: end everything below us and exit."""
+        sel = selectors.DefaultSelector()
+        sock = self.control.socket()
+        sel.register(sock, selectors.EVENT_READ, "control")
+        sel.register(self.wake_r, selectors.EVENT_READ, "wake")
+        st = self.state
+        pending = b""
         try:
             while True:
-                msg = self.control.receive()
-                if msg is None:
-                    break
-                kind = msg.get("t")
-                if kind == "run":
-                    with self.runs_ready:
-                        self.runs.append(msg)
-                        self.runs_ready.notify()
-                elif kind == "interrupt":
-                    self._interrupt(msg.get("run"), timed_out=False)
-        except Exception:
+                now = time.monotonic()
+                due = [t for t in (st.deadline, self.output.flush_due) if t is not None]
+                timeout = max(0.0, min(due) - now) if due else None
+                for key, _ in sel.select(timeout):
+                    if key.data == "wake":
+                        os.read(self.wake_r, 4096)
+                        continue
+                    chunk = sock.recv(1 << 16)
+                    if not chunk:
+                        raise EOFError
+                    pending += chunk
+                    while b"\n" in pending:
+                        line, pending = pending.split(b"\n", 1)
+                        self._command(json.loads(line))
+                now = time.monotonic()
+                flush_due = self.output.flush_due
+                if flush_due is not None and now >= flush_due:
+                    self.output.flush()
+                with st.lock:
+                    fire = st.deadline is not None and now >= st.deadline
+                    if fire:
+                        run_id = st.run_id
+                        st.deadline = now + REINTERRUPT_EVERY_SECONDS
+                if fire:
+                    self._interrupt(run_id, timed_out=True)
+        except BaseException:  # noqa: B902 - EOF, a broken channel: the host is gone
             pass
         kill_tree(os.getpid(), include_root=False)
         os._exit(0)
 
-    def _deadline_loop(self):
-        """Interrupts the running code at its deadline, and again every second after."""
-        st = self.state
-        with st.lock:
-            while True:
-                if st.deadline is None:
-                    st.wakeup.wait()
-                    continue
-                remaining = st.deadline - time.monotonic()
-                if remaining > 0:
-                    st.wakeup.wait(remaining)
-                    continue
-                run_id = st.run_id
-                st.deadline = time.monotonic() + REINTERRUPT_EVERY_SECONDS
-                st.lock.release()
-                try:
-                    self._interrupt(run_id, timed_out=True)
-                finally:
-                    st.lock.acquire()
+    def _command(self, msg):
+        kind = msg.get("t")
+        if kind == "run":
+            with self.runs_ready:
+                self.runs.append(msg)
+                self.runs_ready.notify()
+        elif kind == "interrupt":
+            self._interrupt(msg.get("run"), timed_out=False)
 
     def _interrupt(self, run_id, timed_out):
         st = self.state
         with st.lock:
             if run_id != st.run_id or not st.in_user_code:
+                if not timed_out:
+                    st.pending_interrupt = run_id  # delivered when that run starts
                 return
             if timed_out:
                 st.timed_out = True
@@ -641,8 +625,8 @@ class Worker:
     # -- runs
 
     def serve(self):
-        threading.Thread(target=self._control_loop, name="pyexec4j-control", daemon=True).start()
-        threading.Thread(target=self._deadline_loop, name="pyexec4j-deadline", daemon=True).start()
+        threading.Thread(target=self._engine_loop, name="pyexec4j-engine", daemon=True).start()
+        self.engine_threads = threading.active_count()
         self.control.send({"t": "ready", "pid": os.getpid()})
         while True:
             with self.runs_ready:
@@ -668,6 +652,14 @@ class Worker:
             code_obj = compile(code, self.file_name, "exec", dont_inherit=True)
             # the C default handler adds no frame of ours to the user's traceback
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            st = self.state
+            with st.lock:
+                if st.pending_interrupt == st.run_id:
+                    st.interrupted = True
+                # an interrupt asked for before the handler was in place
+                early = st.interrupted or st.timed_out
+            if early:
+                raise KeyboardInterrupt
             exec(code_obj, scope)
         except BaseException as e:  # noqa: B902 - every ending of user code is a result
             return e
@@ -697,7 +689,7 @@ class Worker:
             self.module = self._fresh_module()
         sys.modules["__main__"] = self.module
         sys.argv = [self.path]
-        with open(self.path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        with open(self.path, "w", encoding="utf-8", errors="surrogatepass") as f:
             f.write(code)
         # Serve tracebacks from this run's source even if the code changes directory
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
@@ -705,14 +697,13 @@ class Worker:
 
         usage_before = _usage()
         started = time.perf_counter()
-        self.control.send({"t": "started", "run": run_id})
         with st.lock:
             st.run_id = run_id
             st.timed_out = False
             st.interrupted = False
             st.in_user_code = True
             st.deadline = None if timeout is None else time.monotonic() + timeout
-            st.wakeup.notify()
+        _wake(self.wake_w)
         try:
             exc = self._execute(code, self.module.__dict__)
         except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
@@ -722,11 +713,12 @@ class Worker:
             st.in_user_code = False
             st.deadline = None
             timed_out, interrupted = st.timed_out, st.interrupted
+            if st.pending_interrupt == run_id:
+                st.pending_interrupt = None
         signal.signal(signal.SIGINT, self._on_sigint)  # user code may have replaced it
 
+        # the traceback goes with the result: the Java side puts it last in the output
         done = self._describe(exc, timed_out, interrupted)
-        if exc is not None:
-            self.output.write(2, done.pop("tb"))
         done.update({"t": "done", "run": run_id, "exec_time": exec_time})
         done.update(_usage_delta(usage_before, _usage()))
         try:
@@ -738,8 +730,16 @@ class Worker:
         self.output.end()
         for fd in (self.out_fd, self.err_fd):
             _write_all(fd, token + b"e\x01\x00")
+        # The raw pair can serve the next run too when nothing else can write to it: no
+        # process below the worker (it is a subreaper, so no orphan escapes that check)
+        # and no thread but the engine's.
+        reuse = not _children_of(os.getpid()) and threading.active_count() == self.engine_threads
+        done["next_pair"] = "same" if reuse else "new"
         self.control.send(done)
-        self.next_pair = self._connect_pair()
+        if reuse:
+            self.next_pair = (self.out_fd, self.err_fd)
+        else:
+            self.next_pair = self._connect_pair(run_id + 1)
 
     def _describe(self, exc, timed_out, interrupted):
         if exc is None:
@@ -781,8 +781,6 @@ class Worker:
 
 
 def _usage():
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 
 
@@ -790,6 +788,75 @@ def _usage_delta(before, after):
     cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
     peak_kib = max(after[0].ru_maxrss, after[1].ru_maxrss)
     return {"cpu_time": max(cpu, 0.0), "peak_memory": peak_kib * 1024}
+
+
+# --------------------------------------------------------------------------- process set-up
+
+
+def _flushing(fn):
+    def wrapper(*args, **kwargs):
+        _flush_engine()
+        return fn(*args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _flushing_fd_writer(fn):
+    # Python-level output written before an os.write to fd 1 or 2 goes first
+    def wrapper(fd, *args):
+        if fd == 1 or fd == 2:
+            _flush_engine()
+        return fn(fd, *args)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _after_fork_in_child():
+    if _ENGINE is not None:
+        _ENGINE.in_forked_child()
+
+
+def _prepare_process():
+    """Done once in the zygote, inherited by every worker: hooks that flush Python-level
+    output before anything that writes at the fd level or replaces the process, thread
+    attribution for late output, and a first walk through the run path."""
+    os.register_at_fork(before=_flush_engine, after_in_child=_after_fork_in_child)
+    for name in ("system", "posix_spawn", "posix_spawnp", "execv", "execve", "execl",
+                 "execle", "execlp", "execlpe", "execvp", "execvpe", "_exit", "abort"):
+        if hasattr(os, name):
+            setattr(os, name, _flushing(getattr(os, name)))
+    for name in ("write", "writev"):
+        if hasattr(os, name):
+            setattr(os, name, _flushing_fd_writer(getattr(os, name)))
+    subprocess.Popen._execute_child = _flushing(subprocess.Popen._execute_child)
+
+    original_start = threading.Thread.start
+
+    def start(thread):
+        thread._pyexec4j_run = _current_run()
+        return original_start(thread)
+
+    threading.Thread.start = start
+    _warm_up()
+
+
+def _warm_up():
+    """Pays first-call costs (compiling, tracebacks, JSON) once, before any fork."""
+    scope = {"__builtins__": __builtins__}
+    exec(compile("x = [i for i in range(10)]\ntry:\n    1/0\nexcept Exception as e:\n    err = e",
+                 "runfile.py", "exec", dont_inherit=True), scope)
+    err = scope["err"]
+    _format_standard(err, ())
+    traceback.StackSummary.extract(traceback.walk_tb(err.__traceback__))
+    _dumps({"t": "done", "exc_info": _exc_info(err), "x": scope["x"], "f": 0.5})
+    json.loads(_dumps({"t": "run", "code": "pass"}))
+    _usage_delta(_usage(), _usage())
+    _children_of(os.getpid())
+    linecache.clearcache()
 
 
 # --------------------------------------------------------------------------- zygote
@@ -822,7 +889,7 @@ class Zygote:
                 __import__(name)
             except BaseException as e:  # noqa: B902 - report, do not die
                 failed.append(f"{name}: {type(e).__name__}: {e}")
-        compile("pass", "<warm-up>", "exec")
+        _prepare_process()
         try:
             import importlib.util
 
@@ -876,6 +943,9 @@ class Zygote:
     def handle(self, msg):
         op = msg.get("op")
         if op == "fork":
+            # objects the zygote holds are never collected in a worker: keep the GC from
+            # touching (and so copying) their pages
+            gc.freeze()
             pid = os.fork()
             if pid == 0:
                 self.become_worker(msg)

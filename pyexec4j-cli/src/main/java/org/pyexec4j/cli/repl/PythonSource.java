@@ -34,25 +34,33 @@ final class PythonSource {
     /**
      * Runs the source in the session's globals statement by statement, each compiled in
      * 'single' mode (so a lone expression's value is shown, as in Python's REPL), and prints an
-     * exception as Python's REPL does, without this wrapper's frame. {@code SystemExit} ends
-     * the session as {@code exit()} ends Python's REPL.
+     * exception as Python's REPL does, without this wrapper's frame. {@code SystemExit} is not
+     * raised on (the engine would print its traceback): as Python's REPL, its message goes to
+     * stderr, and {@code exitMarker} followed by the exit status and a newline goes to stdout, for
+     * the REPL to take out of the output and leave.
      */
-    static String run(String source) {
+    static String run(String source, String exitMarker) {
         return """
-                def __pyexec4j_run(src, ns):
-                    import ast, traceback
+                def __pyexec4j_run(src, ns, marker):
+                    import ast, sys, traceback
                     try:
                         for node in compile(src, '<stdin>', 'exec', ast.PyCF_ONLY_AST).body:
                             exec(compile(ast.Interactive(body=[node]), '<stdin>', 'single'), ns)
-                    except SystemExit:
-                        raise
+                    except SystemExit as e:
+                        code = e.code
+                        if code is None:
+                            code = 0
+                        elif not isinstance(code, int):
+                            print(code, file=sys.stderr)
+                            code = 1
+                        sys.stdout.write(marker + str(code & 0xff) + '\\n')
                     except BaseException as e:
                         traceback.print_exception(type(e), e, e.__traceback__.tb_next)
                 try:
-                    __pyexec4j_run(%s, globals())
+                    __pyexec4j_run(%s, globals(), %s)
                 finally:
                     del __pyexec4j_run
-                """.formatted(literal(source));
+                """.formatted(literal(source), literal(exitMarker));
     }
 
     /** A Python string literal of pure ASCII that evaluates to {@code s} (lone surrogates included). */

@@ -24,6 +24,7 @@ public final class Repl {
     private final PrintWriter err;
     private final String session;
     private final InputClassifier classifier;
+    private final String exitMarker = "\u0000pyexec4j-exit-" + java.util.UUID.randomUUID() + ":";
     private volatile boolean running;
 
     /**
@@ -62,7 +63,6 @@ public final class Repl {
                 try {
                     line = lines.readLine(buffer.isEmpty() ? PROMPT : CONTINUATION);
                 } catch (LineSource.Interrupted e) {
-                    out.println();
                     out.println("KeyboardInterrupt");
                     out.flush();
                     buffer.setLength(0);
@@ -107,9 +107,11 @@ public final class Repl {
 
     /** Runs one complete input; returns an exit status when the code asked to leave, else null. */
     Integer execute(String source) {
-        RunRequest request = new RunRequest(PythonSource.run(source), session, false, null, chunk -> {
+        ExitRequest exit = new ExitRequest();
+        RunRequest request = new RunRequest(PythonSource.run(source, exitMarker), session, false, null, chunk -> {
+            String text = chunk.stream() == StdStream.STDOUT ? exit.takeFrom(chunk.text()) : chunk.text();
             PrintWriter w = chunk.stream() == StdStream.STDOUT ? out : err;
-            w.print(chunk.text());
+            w.print(text);
             w.flush();
         });
         ExecutionResult result;
@@ -123,14 +125,37 @@ public final class Repl {
         } finally {
             running = false;
         }
+        if (exit.status != null) {
+            return exit.status;
+        }
         return afterRun(result);
+    }
+
+    /** Finds the wrapper's exit marker in the output, takes it out and keeps the status. */
+    private final class ExitRequest {
+        Integer status;
+
+        String takeFrom(String text) {
+            int at = text.indexOf(exitMarker);
+            if (at < 0) {
+                return text;
+            }
+            int end = text.indexOf('\n', at);
+            end = end < 0 ? text.length() : end;
+            try {
+                status = Integer.parseInt(text.substring(at + exitMarker.length(), end).strip());
+            } catch (NumberFormatException e) {
+                status = 1;
+            }
+            return text.substring(0, at) + text.substring(Math.min(text.length(), end + 1));
+        }
     }
 
     private Integer afterRun(ExecutionResult result) {
         Ending ending = result.ending();
         String closing = result.termOut().isEmpty() ? "" : result.termOut().get(result.termOut().size() - 1).strip();
         switch (ending) {
-            case EXITED:
+            case EXITED: // os._exit(): the process is gone
                 return result.exitCode() == null ? 0 : result.exitCode() & 0xff;
             case TIMED_OUT:
                 err.println(closing);

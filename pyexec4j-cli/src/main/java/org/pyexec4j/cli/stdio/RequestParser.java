@@ -46,6 +46,9 @@ final class RequestParser {
     /** Parses the first {@code length} bytes of {@code bytes} (one line, without its newline). */
     Request parse(byte[] bytes, int length) throws BadRequest {
         String text = decode(bytes, length);
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark, as some Windows tools write one
+        }
         Fields f = new Fields();
         try (JsonParser p = json.createParser(text)) {
             JsonToken t = p.nextToken();

@@ -36,15 +36,24 @@ final class SessionLane {
         this.executor = executor;
     }
 
-    /** Queues a run; its events and result are written as they come. */
+    /**
+     * Queues a run; its events and result are written as they come. The run is handed to the
+     * engine as soon as the one before it is answered: on the calling thread when the session is
+     * idle, else on the thread that answered the previous one ({@link Interpreter#runAsync} only
+     * queues, it does not block).
+     */
     synchronized void run(Request.Run request) {
         PendingRun run = new PendingRun(request);
         pending.addLast(run);
-        tail = tail.exceptionally(e -> null).thenComposeAsync(ignored -> run.start(), executor);
+        tail = tail.exceptionally(e -> null).thenCompose(ignored -> run.start());
     }
 
-    /** Queues a close: it ends the session after the runs received before it. */
-    synchronized void close(Request.Close request) {
+    /**
+     * Queues a close: it ends the session after the runs received before it.
+     *
+     * @return completes once the close is answered
+     */
+    synchronized CompletableFuture<Void> close(Request.Close request) {
         tail = tail.exceptionally(e -> null).thenRunAsync(() -> {
             try {
                 py.closeSession(session);
@@ -53,6 +62,12 @@ final class SessionLane {
                 writer.error(request.id(), BadRequest.Code.ENGINE_ERROR, StdioServer.failureMessage(e));
             }
         }, executor);
+        return tail;
+    }
+
+    /** Whether nothing was queued after {@code step}, which has completed. */
+    synchronized boolean idleAfter(CompletableFuture<Void> step) {
+        return tail == step && pending.isEmpty();
     }
 
     /** Completes when everything queued so far is answered. */

@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import org.pyexec4j.Interpreter;
+import org.pyexec4j.cli.CliException;
 import org.pyexec4j.cli.EngineOptions;
 import org.pyexec4j.cli.Streams;
 import picocli.CommandLine.Command;
@@ -39,6 +40,9 @@ public final class StdioCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (maxLineBytes < 1024) {
+            throw new CliException("--max-line must be at least 1024 bytes, was " + maxLineBytes);
+        }
         PrintStream stdout = System.out;
         // Stdout carries protocol lines only: whatever else prints to System.out goes to stderr.
         System.setOut(System.err);

@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -38,7 +38,8 @@ public final class StdioServer {
     private final RequestParser parser;
     private final ProtocolWriter writer;
     private final ExecutorService executor;
-    private final Map<String, SessionLane> lanes = new ConcurrentHashMap<>();
+    /** The sessions with requests queued or answered; a lane is forgotten when closed and idle. */
+    private final Map<String, SessionLane> lanes = new HashMap<>(); // guarded by itself
 
     public StdioServer(Interpreter py, InputStream in, OutputStream out, int maxLineBytes) {
         this.py = py;
@@ -100,15 +101,26 @@ public final class StdioServer {
         if (request instanceof Request.Ping ping) {
             writer.ok(ping.id());
         } else if (request instanceof Request.Interrupt interrupt) {
-            SessionLane lane = lanes.get(interrupt.session());
+            SessionLane lane;
+            synchronized (lanes) {
+                lane = lanes.get(interrupt.session());
+            }
             if (lane == null || !lane.interruptOldest()) {
                 py.interrupt(interrupt.session()); // none of our runs is pending there: harmless
             }
             writer.ok(interrupt.id());
         } else if (request instanceof Request.Run run) {
-            lane(run.session()).run(run);
+            synchronized (lanes) {
+                lane(run.session()).run(run);
+            }
         } else if (request instanceof Request.Close close) {
-            lane(close.session()).close(close);
+            SessionLane lane;
+            CompletableFuture<Void> closed;
+            synchronized (lanes) {
+                lane = lane(close.session());
+                closed = lane.close(close);
+            }
+            closed.thenRun(() -> forgetIfIdle(close.session(), lane, closed));
         } else {
             throw new IllegalStateException("unhandled request " + request);
         }
@@ -118,10 +130,28 @@ public final class StdioServer {
         return lanes.computeIfAbsent(session, s -> new SessionLane(s, py, writer, executor));
     }
 
+    /** A closed session that got no request since is forgotten: unique session names cost nothing. */
+    private void forgetIfIdle(String session, SessionLane lane, CompletableFuture<Void> closed) {
+        synchronized (lanes) {
+            if (lanes.get(session) == lane && lane.idleAfter(closed)) {
+                lanes.remove(session);
+            }
+        }
+    }
+
+    /** The number of sessions with a queue (for tests). */
+    int laneCount() {
+        synchronized (lanes) {
+            return lanes.size();
+        }
+    }
+
     private void finishQueued() {
         List<CompletableFuture<Void>> tails = new ArrayList<>();
-        for (SessionLane lane : lanes.values()) {
-            tails.add(lane.tail());
+        synchronized (lanes) {
+            for (SessionLane lane : lanes.values()) {
+                tails.add(lane.tail());
+            }
         }
         try {
             CompletableFuture.allOf(tails.toArray(CompletableFuture[]::new)).join();

@@ -128,7 +128,7 @@ class ReplTest {
     void ctrlCAtThePromptDropsTheLineTyped() {
         Script s = new Script("def g():", CTRL_C, "5");
         assertThat(s.run()).isZero();
-        assertThat(s.out()).isEqualTo("\nKeyboardInterrupt\n5\n\n");
+        assertThat(s.out()).isEqualTo("KeyboardInterrupt\n5\n\n");
         assertThat(s.prompts).containsExactly(">>> ", "... ", ">>> ", ">>> ");
     }
 
@@ -152,7 +152,14 @@ class ReplTest {
         Script s = new Script("print('bye')", "import sys; sys.exit(3)", "print('never')");
         assertThat(s.run()).isEqualTo(3);
         assertThat(s.out()).isEqualTo("bye\n");
+        assertThat(s.err()).as("no traceback, as in Python's REPL").isEmpty();
         assertThat(new Script("exit()").run()).isZero();
+        Script message = new Script("print('x', end=''); raise SystemExit('giving up')");
+        assertThat(message.run()).isEqualTo(1);
+        assertThat(message.out()).isEqualTo("x");
+        assertThat(message.err()).isEqualTo("giving up\n");
+        Script hard = new Script("import os; os._exit(4)");
+        assertThat(hard.run()).isEqualTo(4);
     }
 
     @Test

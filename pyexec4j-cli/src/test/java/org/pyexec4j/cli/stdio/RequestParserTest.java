@@ -42,6 +42,11 @@ class RequestParserTest {
     }
 
     @Test
+    void aByteOrderMarkIsSkipped() throws BadRequest {
+        assertThat(parse("\uFEFF{\"op\": \"ping\"}")).isEqualTo(new Request.Ping(RequestId.NONE));
+    }
+
+    @Test
     void idsKeepTheirJsonText() throws BadRequest {
         assertThat(parse("{\"id\": 1.50e3, \"op\": \"ping\"}").id().json()).isEqualTo("1.50e3");
         assertThat(parse("{\"id\": -0, \"op\": \"ping\"}").id().json()).isEqualTo("-0");

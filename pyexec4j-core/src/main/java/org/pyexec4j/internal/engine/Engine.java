@@ -79,8 +79,8 @@ public final class Engine implements AutoCloseable {
         ChannelServer server;
         WorkerIo io;
         try {
-            server = ChannelServer.open(runtime.resolve("s"), prefix);
             io = new WorkerIo(prefix + "-io");
+            server = ChannelServer.open(runtime.resolve("s"), io);
         } catch (IOException e) {
             throw new PyExec4jException("cannot open the worker socket in " + runtime + ": " + e.getMessage(), e);
         }

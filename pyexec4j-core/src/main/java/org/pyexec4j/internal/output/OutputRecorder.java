@@ -45,7 +45,22 @@ public final class OutputRecorder {
             return;
         }
         OutputChunk chunk = new OutputChunk(stream, text);
-        notifyListener(chunk);
+        notifyListener(chunk, false);
+        keep(chunk);
+    }
+
+    /** Records the traceback Python prints for the run's exception (on stderr, last). */
+    public synchronized void recordTraceback(String text) {
+        if (closed || text.isEmpty()) {
+            return;
+        }
+        OutputChunk chunk = new OutputChunk(StdStream.STDERR, text);
+        notifyListener(chunk, true);
+        keep(chunk);
+    }
+
+    private void keep(OutputChunk chunk) {
+        String text = chunk.text();
         long bytes = utf8Length(text);
         if (tail.isEmpty() && headBytes + bytes <= headLimit) {
             head.add(chunk);
@@ -105,12 +120,16 @@ public final class OutputRecorder {
     /** The kept output: texts in order, their streams as runs, and how much was dropped. */
     public record Recorded(List<String> texts, List<StreamRun> streams, long droppedBytes) {}
 
-    private void notifyListener(OutputChunk chunk) {
+    private void notifyListener(OutputChunk chunk, boolean traceback) {
         if (listener == null) {
             return;
         }
         try {
-            listener.onOutput(chunk);
+            if (traceback) {
+                listener.onTraceback(chunk.text());
+            } else {
+                listener.onOutput(chunk);
+            }
         } catch (RuntimeException e) {
             LOG.warn("output listener threw; output goes on being recorded", e);
         }

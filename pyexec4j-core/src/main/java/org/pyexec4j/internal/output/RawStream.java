@@ -49,6 +49,11 @@ public final class RawStream {
     public synchronized void begin(OutputRecorder recorder, byte[] prefix) {
         this.recorder = recorder;
         this.prefix = prefix.clone();
+        // a connection may serve several runs of a worker when nothing else can write to it
+        this.pending = new byte[0];
+        this.endSeen = false;
+        this.atSync = false;
+        this.syncs = 0;
     }
 
     /** The run's result is taken: what is still undecoded goes in, and nothing more. */

@@ -182,7 +182,7 @@ public final class WireCodec {
         Number peak = (Number) o.fields().get("peak_memory");
         return new WorkerMessage.Done(o.integer("run"), o.string("ending"), o.string("exc_type"), info, stack,
                 o.integer("exit_code"), causes, syntax, o.number("exec_time"), cpu == null ? 0 : cpu,
-                peak == null ? 0 : peak.longValue());
+                peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")), o.string("tb"));
     }
 
     private static List<String> strings(List<Object> values) {

@@ -21,7 +21,12 @@ public sealed interface WorkerMessage {
         public record Group(StdStream stream, List<String> writes) {}
     }
 
-    /** Run {@code run} is over; its traceback text was sent as output before this. */
+    /**
+     * Run {@code run} is over; {@code traceback} is the text Python would print for its
+     * exception (null when it completed). With
+     * {@code reuseRawPair} the next run writes to the same raw connections (nothing else
+     * can write to them), else to a new pair the worker connects now.
+     */
     record Done(
             long run,
             String ending,
@@ -33,6 +38,8 @@ public sealed interface WorkerMessage {
             SyntaxErrorLocation syntaxError,
             double execTimeSeconds,
             double cpuSeconds,
-            long peakMemoryBytes)
+            long peakMemoryBytes,
+            boolean reuseRawPair,
+            String traceback)
             implements WorkerMessage {}
 }

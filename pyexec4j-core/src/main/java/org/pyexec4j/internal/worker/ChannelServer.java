@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -13,46 +13,52 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the Unix socket workers connect to, and hands each connection to the worker
- * that announced itself on it ({@code pyexec4j1 <worker id> <secret> <role> <generation>}).
+ * Owns the Unix socket workers connect to, and hands each connection to the worker that
+ * announced itself on it. Accepting and the handshake run on the IO thread: a new worker
+ * costs no thread hop. The announcement is a fixed-length line
+ * ({@code pyexec4j1 <worker id> <secret> <role> <generation>}, padded), so reading it
+ * never takes a byte of what follows.
  */
 public final class ChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
-    private static final int MAX_HELLO = 256;
+    /** Must equal HELLO_LENGTH in worker.py. */
+    static final int HELLO_LENGTH = 128;
 
     private final Path path;
     private final ServerSocketChannel server;
-    private final Thread acceptor;
-    private final ExecutorService handshakes;
+    private final WorkerIo io;
     private final Map<String, ConnectionSink> expected = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private ChannelServer(Path path, ServerSocketChannel server, String name) {
+    private ChannelServer(Path path, ServerSocketChannel server, WorkerIo io) {
         this.path = path;
         this.server = server;
-        AtomicInteger n = new AtomicInteger();
-        this.handshakes = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, name + "-handshake-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.acceptor = new Thread(this::acceptLoop, name + "-accept");
-        this.acceptor.setDaemon(true);
+        this.io = io;
     }
 
-    public static ChannelServer open(Path path, String threadName) throws IOException {
+    public static ChannelServer open(Path path, WorkerIo io) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
-        ChannelServer cs = new ChannelServer(path, server, threadName);
-        cs.acceptor.start();
+        ChannelServer cs = new ChannelServer(path, server, io);
+        io.register(server, SelectionKey.OP_ACCEPT, new WorkerIo.Handler() {
+            @Override
+            public boolean onReady(SelectionKey key) throws IOException {
+                SocketChannel ch;
+                while ((ch = server.accept()) != null) {
+                    cs.handshake(ch);
+                }
+                return true;
+            }
+
+            @Override
+            public void onClosed() {
+                // the server socket closes with the engine
+            }
+        });
         return cs;
     }
 
@@ -69,63 +75,45 @@ public final class ChannelServer implements AutoCloseable {
         expected.remove(workerId);
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            try {
-                SocketChannel ch = server.accept();
-                handshakes.execute(() -> handshake(ch));
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("accepting a worker connection on {} failed", path, e);
-                }
-            }
-        }
-    }
-
     private void handshake(SocketChannel ch) {
-        try {
-            String hello = readHello(ch);
-            String[] parts = hello.split(" ");
-            ConnectionSink target = parts.length == 5 && parts[0].equals("pyexec4j" + WorkerScript.PROTOCOL_VERSION)
-                    && parts[4].matches("\\d{1,18}") ? expected.get(parts[1]) : null;
-            if (target == null || !MessageDigest.isEqual(parts[2].getBytes(StandardCharsets.US_ASCII),
-                    target.secret().getBytes(StandardCharsets.US_ASCII))) {
-                LOG.debug("refused a connection on {} that announced '{}' (unknown or closed worker)", path, hello);
-                ch.close();
-                return;
+        ByteBuffer hello = ByteBuffer.allocate(HELLO_LENGTH);
+        io.register(ch, SelectionKey.OP_READ, new WorkerIo.Handler() {
+            @Override
+            public boolean onReady(SelectionKey key) throws IOException {
+                if (ch.read(hello) < 0) {
+                    return false;
+                }
+                if (hello.hasRemaining()) {
+                    return true;
+                }
+                key.interestOps(0);
+                if (!dispatch(new String(hello.array(), StandardCharsets.US_ASCII).trim(), ch)) {
+                    return false;
+                }
+                return true;
             }
-            if (!target.attach(parts[3], Long.parseLong(parts[4]), ch)) {
-                LOG.warn("refused a connection of worker {} with unknown role '{}'", parts[1], parts[3]);
-                ch.close();
+
+            @Override
+            public void onClosed() {
+                // a refused or broken announcement
             }
-        } catch (IOException e) {
-            LOG.debug("a worker connection failed during its handshake: {}", e.toString());
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-        }
+        });
     }
 
-    /** Reads up to the first newline byte by byte, so nothing after it is consumed. */
-    private static String readHello(SocketChannel ch) throws IOException {
-        ByteBuffer one = ByteBuffer.allocate(1);
-        StringBuilder sb = new StringBuilder();
-        while (sb.length() < MAX_HELLO) {
-            one.clear();
-            if (ch.read(one) < 0) {
-                throw new IOException("connection closed before its hello line");
-            }
-            char c = (char) (one.get(0) & 0xff);
-            if (c == '\n') {
-                return sb.toString();
-            }
-            sb.append(c);
+    private boolean dispatch(String hello, SocketChannel ch) {
+        String[] parts = hello.split(" ");
+        ConnectionSink target = parts.length == 5 && parts[0].equals("pyexec4j" + WorkerScript.PROTOCOL_VERSION)
+                && parts[4].matches("\\d{1,18}") ? expected.get(parts[1]) : null;
+        if (target == null || !MessageDigest.isEqual(parts[2].getBytes(StandardCharsets.US_ASCII),
+                target.secret().getBytes(StandardCharsets.US_ASCII))) {
+            LOG.debug("refused a connection on {} that announced '{}' (unknown or closed worker)", path, hello);
+            return false;
         }
-        throw new IOException("hello line longer than " + MAX_HELLO + " bytes");
+        if (!target.attach(parts[3], Long.parseLong(parts[4]), ch)) {
+            LOG.warn("refused a connection of worker {} with role '{}'", parts[1], parts[3]);
+            return false;
+        }
+        return true;
     }
 
     @Override
@@ -138,13 +126,6 @@ public final class ChannelServer implements AutoCloseable {
             server.close();
         } catch (IOException e) {
             LOG.debug("closing {}: {}", path, e.toString());
-        }
-        handshakes.shutdownNow();
-        try {
-            acceptor.join(2000);
-            handshakes.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         try {
             Files.deleteIfExists(path);

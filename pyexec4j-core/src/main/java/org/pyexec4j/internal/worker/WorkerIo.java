@@ -3,6 +3,7 @@ package org.pyexec4j.internal.worker;
 import java.io.IOException;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -19,9 +20,9 @@ import org.slf4j.LoggerFactory;
 public final class WorkerIo implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerIo.class);
 
-    /** Reacts to a readable connection; returns false once the connection reached its end. */
+    /** Reacts to a ready connection; returns false once it reached its end (it is closed then). */
     public interface Handler {
-        boolean onReadable() throws IOException;
+        boolean onReady(SelectionKey key) throws IOException;
 
         /** Called on the IO thread once the connection is watched. */
         default void onRegistered(SelectionKey key) {}
@@ -43,10 +44,15 @@ public final class WorkerIo implements AutoCloseable {
 
     /** Starts reading {@code ch} (made non-blocking) on the IO thread. */
     public void register(SocketChannel ch, Handler handler) {
+        register(ch, SelectionKey.OP_READ, handler);
+    }
+
+    /** Watches {@code ch} (made non-blocking) for {@code ops}; a channel already watched gets the new handler. */
+    public void register(SelectableChannel ch, int ops, Handler handler) {
         submit(() -> {
             try {
                 ch.configureBlocking(false);
-                handler.onRegistered(ch.register(selector, SelectionKey.OP_READ, handler));
+                handler.onRegistered(ch.register(selector, ops, handler));
             } catch (IOException e) {
                 LOG.debug("cannot watch a worker connection: {}", e.toString());
                 closeQuietly(ch);
@@ -95,7 +101,7 @@ public final class WorkerIo implements AutoCloseable {
                     Handler h = (Handler) key.attachment();
                     boolean open;
                     try {
-                        open = key.isValid() && key.isReadable() ? h.onReadable() : key.isValid();
+                        open = key.isValid() && (key.readyOps() & key.interestOps()) != 0 ? h.onReady(key) : key.isValid();
                     } catch (IOException | CancelledKeyException e) {
                         LOG.debug("worker connection failed: {}", e.toString());
                         open = false;

@@ -66,14 +66,16 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private static final class ActiveRun {
         final long id;
         final OutputRecorder recorder;
+        final RawPair pair;
         final RawStream out;
         final RawStream err;
         final CompletableFuture<WorkerMessage.Done> done = new CompletableFuture<>();
         volatile boolean killedAfterGrace;
 
-        ActiveRun(long id, OutputRecorder recorder, RawStream out, RawStream err) {
+        ActiveRun(long id, OutputRecorder recorder, RawPair pair, RawStream out, RawStream err) {
             this.id = id;
             this.recorder = recorder;
+            this.pair = pair;
             this.out = out;
             this.err = err;
         }
@@ -139,7 +141,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 ControlReader reader = new ControlReader(ch, this::onMessage);
                 io.register(ch, new WorkerIo.Handler() {
                     @Override
-                    public boolean onReadable() throws IOException {
+                    public boolean onReady(SelectionKey key) throws IOException {
                         return reader.readAvailable();
                     }
 
@@ -166,11 +168,11 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                     }
 
                     @Override
-                    public boolean onReadable() throws IOException {
+                    public boolean onReady(SelectionKey key) throws IOException {
                         boolean more = raw.readAvailable();
                         if (raw.atSync()) {
                             // wait for the frame of Python output that goes before what follows
-                            keys.get(raw).interestOps(0);
+                            key.interestOps(0);
                         }
                         return more;
                     }
@@ -206,7 +208,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         byte[] prefix = token.getBytes(StandardCharsets.US_ASCII);
         out.begin(recorder, prefix);
         err.begin(recorder, prefix);
-        ActiveRun run = new ActiveRun(runId, recorder, out, err);
+        ActiveRun run = new ActiveRun(runId, recorder, pair, out, err);
         active = run;
         ScheduledFuture<?> killer = timer.schedule(() -> killAtGrace(run),
                 spec.timeout().plus(spec.grace()).toNanos(), TimeUnit.NANOSECONDS);
@@ -239,7 +241,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         } finally {
             killer.cancel(false);
             active = null;
-            pairs.remove(runId);
+            pairs.remove(runId, pair);
         }
     }
 
@@ -273,8 +275,14 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 if (run != null && run.id == d.run()) {
                     run.out.drainUntilEnd();
                     run.err.drainUntilEnd();
+                    if (d.traceback() != null) {
+                        run.recorder.recordTraceback(d.traceback());
+                    }
                     resume(run.out);
                     resume(run.err);
+                    if (d.reuseRawPair()) {
+                        pairs.put(run.id + 1, run.pair);
+                    }
                     run.done.complete(d);
                 }
             }
@@ -351,7 +359,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         killTree();
         control.thenAccept(ch -> io.close(ch, new WorkerIo.Handler() {
             @Override
-            public boolean onReadable() {
+            public boolean onReady(SelectionKey key) {
                 return false;
             }
 
@@ -381,7 +389,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private WorkerIo.Handler handlerless(RawStream raw) {
         return new WorkerIo.Handler() {
             @Override
-            public boolean onReadable() {
+            public boolean onReady(SelectionKey key) {
                 return false;
             }
 
