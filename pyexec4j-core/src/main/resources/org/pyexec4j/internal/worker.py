@@ -32,7 +32,7 @@ import warnings
 
 PROTOCOL_VERSION = "1"
 PR_SET_CHILD_SUBREAPER = 36
-FLUSH_AFTER_SECONDS = 0.002
+FLUSH_AFTER_SECONDS = 0.005
 FLUSH_AT_CHARS = 1 << 18
 REINTERRUPT_EVERY_SECONDS = 1.0
 
@@ -126,16 +126,14 @@ class OutputBuffer:
     runs, are late: they are dropped, never put in another run's result.
     """
 
-    def __init__(self, channel, wake_fd):
+    def __init__(self, channel):
         self._channel = channel
-        self._wake_fd = wake_fd
         self._lock = threading.Lock()
         self._groups = []
         self._stream = 0
         self._chars = 0
         self._run = None  # (run id, sync token, raw fds) while a run is active
         self._main = threading.get_ident()
-        self.flush_due = None  # when the engine thread flushes what is buffered
 
     def begin(self, run_id, sync_token, raw_fds):
         with self._lock:
@@ -143,9 +141,11 @@ class OutputBuffer:
             self._run = (run_id, sync_token, raw_fds)
 
     def end(self):
+        """Ends the run; what is still buffered is returned, to go with the result."""
         with self._lock:
-            self._flush_locked()
+            groups, self._groups, self._chars = self._groups, [], 0
             self._run = None
+        return groups
 
     def write(self, stream, text):
         if threading.get_ident() != self._main:
@@ -164,9 +164,6 @@ class OutputBuffer:
             self._chars += len(text)
             if self._chars >= FLUSH_AT_CHARS:
                 self._flush_locked()
-            elif self.flush_due is None:
-                self.flush_due = time.monotonic() + FLUSH_AFTER_SECONDS
-                _wake(self._wake_fd)
 
     def flush(self):
         with self._lock:
@@ -177,7 +174,6 @@ class OutputBuffer:
         return None if run is None else run[0]
 
     def _flush_locked(self):
-        self.flush_due = None
         if self._groups and self._run is not None:
             groups, self._groups, self._chars = self._groups, [], 0
             _, token, fds = self._run
@@ -453,6 +449,7 @@ class RunState:
         self.timed_out = False
         self.interrupted = False
         self.deadline = None
+        self.busy = False  # a run is queued or running: the engine thread ticks
         self.pending_interrupt = None  # an interrupt for a run that has not reached user code yet
 
 
@@ -492,7 +489,7 @@ class Worker:
         os.set_blocking(self.wake_w, False)
         for fd in (self.wake_r, self.wake_w):
             os.set_inheritable(fd, False)
-        self.output = OutputBuffer(self.control, self.wake_w)
+        self.output = OutputBuffer(self.control)
         self.module = None
         self._install_streams()
         signal.signal(signal.SIGINT, self._on_sigint)
@@ -570,7 +567,10 @@ class Worker:
         try:
             while True:
                 now = time.monotonic()
-                due = [t for t in (st.deadline, self.output.flush_due) if t is not None]
+                # while a run is active, tick to flush buffered output (the write path
+                # never wakes this thread: that would cost every print a thread switch)
+                due = [t for t in (st.deadline, now + FLUSH_AFTER_SECONDS if st.busy else None)
+                       if t is not None]
                 timeout = max(0.0, min(due) - now) if due else None
                 for key, _ in sel.select(timeout):
                     if key.data == "wake":
@@ -583,9 +583,9 @@ class Worker:
                     while b"\n" in pending:
                         line, pending = pending.split(b"\n", 1)
                         self._command(json.loads(line))
+                    continue
                 now = time.monotonic()
-                flush_due = self.output.flush_due
-                if flush_due is not None and now >= flush_due:
+                if st.busy:
                     self.output.flush()
                 with st.lock:
                     fire = st.deadline is not None and now >= st.deadline
@@ -603,6 +603,7 @@ class Worker:
         kind = msg.get("t")
         if kind == "run":
             with self.runs_ready:
+                self.state.busy = True
                 self.runs.append(msg)
                 self.runs_ready.notify()
         elif kind == "interrupt":
@@ -689,8 +690,11 @@ class Worker:
             self.module = self._fresh_module()
         sys.modules["__main__"] = self.module
         sys.argv = [self.path]
-        with open(self.path, "w", encoding="utf-8", errors="surrogatepass") as f:
-            f.write(code)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            _write_all(fd, code.encode("utf-8", "surrogatepass"))
+        finally:
+            os.close(fd)
         # Serve tracebacks from this run's source even if the code changes directory
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
         linecache.cache[self.file_name] = (len(code), None, code.splitlines(True), self.file_name)
@@ -703,7 +707,8 @@ class Worker:
             st.interrupted = False
             st.in_user_code = True
             st.deadline = None if timeout is None else time.monotonic() + timeout
-        _wake(self.wake_w)
+        if timeout is not None and timeout < FLUSH_AFTER_SECONDS:
+            _wake(self.wake_w)  # else the engine thread's next tick sees the deadline
         try:
             exc = self._execute(code, self.module.__dict__)
         except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
@@ -715,6 +720,8 @@ class Worker:
             timed_out, interrupted = st.timed_out, st.interrupted
             if st.pending_interrupt == run_id:
                 st.pending_interrupt = None
+        with self.runs_ready:
+            st.busy = bool(self.runs)
         signal.signal(signal.SIGINT, self._on_sigint)  # user code may have replaced it
 
         # the traceback goes with the result: the Java side puts it last in the output
@@ -726,14 +733,22 @@ class Worker:
         except OSError:
             pass
         sys.stdout, sys.stderr = self.stdout, self.stderr
+        # The last Python-level output goes with the result: raw bytes before the sync token
+        # come before it, C stdio flushed now and late children's bytes after it.
+        groups = self.output.end()
+        if groups:
+            done["g"] = groups
+            for fd in (self.out_fd, self.err_fd):
+                _write_all(fd, token + b"s\x01\x00")
         _flush_c_stdio()
-        self.output.end()
         for fd in (self.out_fd, self.err_fd):
             _write_all(fd, token + b"e\x01\x00")
         # The raw pair can serve the next run too when nothing else can write to it: no
         # process below the worker (it is a subreaper, so no orphan escapes that check)
         # and no thread but the engine's.
-        reuse = not _children_of(os.getpid()) and threading.active_count() == self.engine_threads
+        reuse = threading.active_count() == self.engine_threads and (
+            not _SPAWNED[0] or not _children_of(os.getpid()))
+        _SPAWNED[0] = False
         done["next_pair"] = "same" if reuse else "new"
         self.control.send(done)
         if reuse:
@@ -793,9 +808,13 @@ def _usage_delta(before, after):
 # --------------------------------------------------------------------------- process set-up
 
 
+_SPAWNED = [False]  # a process may have been started since the last run ended
+
+
 def _flushing(fn):
     def wrapper(*args, **kwargs):
         _flush_engine()
+        _SPAWNED[0] = True
         return fn(*args, **kwargs)
 
     wrapper.__name__ = fn.__name__
@@ -824,7 +843,8 @@ def _prepare_process():
     """Done once in the zygote, inherited by every worker: hooks that flush Python-level
     output before anything that writes at the fd level or replaces the process, thread
     attribution for late output, and a first walk through the run path."""
-    os.register_at_fork(before=_flush_engine, after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_flush_engine, after_in_child=_after_fork_in_child,
+                        after_in_parent=lambda: _SPAWNED.__setitem__(0, True))
     for name in ("system", "posix_spawn", "posix_spawnp", "execv", "execve", "execl",
                  "execle", "execlp", "execlpe", "execvp", "execvpe", "_exit", "abort"):
         if hasattr(os, name):

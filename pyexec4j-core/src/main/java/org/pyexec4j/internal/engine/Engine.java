@@ -10,11 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,12 +45,11 @@ public final class Engine implements AutoCloseable {
     private final Path script;
     private final ChannelServer server;
     private final WorkerIo io;
-    private final ScheduledExecutorService timer;
     private final ExecutorService background;
     private final WorkerPool pool;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong workerIds = new AtomicLong();
-    private final AtomicLong anonymous = new AtomicLong();
+    private final AtomicLong anonymousRuns = new AtomicLong();
     private final Object zygoteLock = new Object();
     private volatile Zygote zygote;
     private volatile boolean ipython;
@@ -67,7 +64,6 @@ public final class Engine implements AutoCloseable {
         this.server = server;
         this.prefix = prefix;
         this.script = WorkerScript.install(runtimeDir);
-        this.timer = Executors.newSingleThreadScheduledExecutor(named(prefix + "-timer"));
         this.background = Executors.newCachedThreadPool(named(prefix + "-background"));
         this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
     }
@@ -104,26 +100,26 @@ public final class Engine implements AutoCloseable {
         return config;
     }
 
-    ScheduledExecutorService timer() {
-        return timer;
-    }
-
     public PythonInfo python() {
         return new PythonInfo(python.executable(), python.version(), ipython);
     }
 
     public ExecutionResult run(RunRequest request) {
+        if (closed) {
+            throw new PyExec4jException("this Interpreter is closed");
+        }
+        boolean anonymous = request.session() == null;
+        Session s = anonymous ? newSession("~run-" + anonymousRuns.incrementAndGet())
+                : sessions.computeIfAbsent(request.session(), this::newSession);
         try {
-            return runAsync(request).join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
+            return s.runNow(anonymous ? request.withReset(true) : request);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PyExec4jException("interrupted while waiting for a run in session '" + s.name() + "'", e);
+        } finally {
+            if (anonymous) {
+                retire(s);
             }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new PyExec4jException("run failed: " + cause, cause);
         }
     }
 
@@ -132,9 +128,8 @@ public final class Engine implements AutoCloseable {
             return CompletableFuture.failedFuture(new PyExec4jException("this Interpreter is closed"));
         }
         if (request.session() == null) {
-            String name = "~run-" + anonymous.incrementAndGet();
-            Session s = newSession(name);
-            return s.submit(request.withReset(true)).whenComplete((r, e) -> background.execute(s::close));
+            Session s = newSession("~run-" + anonymousRuns.incrementAndGet());
+            return s.submit(request.withReset(true)).whenComplete((r, e) -> retire(s));
         }
         Session s = sessions.computeIfAbsent(request.session(), this::newSession);
         return s.submit(request);
@@ -171,12 +166,19 @@ public final class Engine implements AutoCloseable {
         return pool.take();
     }
 
-    /** Ends a worker in the background: its kill must not delay the next run. */
-    void retire(WorkerProcess w) {
+    /** Ends a worker or a session in the background: that must not delay the next run. */
+    void retire(AutoCloseable owner) {
+        Runnable close = () -> {
+            try {
+                owner.close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", owner, e.toString());
+            }
+        };
         try {
-            background.execute(w::close);
+            background.execute(close);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            w.close();
+            close.run();
         }
     }
 
@@ -262,7 +264,6 @@ public final class Engine implements AutoCloseable {
                 zygote.close();
             }
         }
-        timer.shutdownNow();
         server.close();
         io.close();
         try {

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.RunRequest;
@@ -30,6 +31,7 @@ final class Session implements AutoCloseable {
     private final Engine engine;
     private final SessionDirectory directory;
     private final ThreadPoolExecutor serial;
+    private final ReentrantLock order = new ReentrantLock(true);
     private volatile WorkerProcess worker;
     private volatile boolean closed;
     private String lostStateNote;
@@ -56,7 +58,7 @@ final class Session implements AutoCloseable {
         try {
             serial.execute(() -> {
                 try {
-                    f.complete(execute(request));
+                    f.complete(runNow(request));
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
@@ -65,6 +67,19 @@ final class Session implements AutoCloseable {
             f.completeExceptionally(closedError());
         }
         return f;
+    }
+
+    /**
+     * Runs on the calling thread, after the runs before it (a blocking run costs no thread
+     * hop; the lock is fair, so runs are served in the order they asked).
+     */
+    ExecutionResult runNow(RunRequest request) throws InterruptedException {
+        order.lockInterruptibly();
+        try {
+            return execute(request);
+        } finally {
+            order.unlock();
+        }
     }
 
     boolean interrupt() {
@@ -101,7 +116,7 @@ final class Session implements AutoCloseable {
             recorder.record(StdStream.STDERR, note);
         }
         RunOutcome outcome = w.execute(new RunSpec(request.code(), workdir, timeout, engine.config().grace()),
-                recorder, engine.timer());
+                recorder);
         if (outcome.done() != null) {
             return ResultAssembler.finished(outcome.done(), recorder.finish(limit), timeout, outcome.wall());
         }

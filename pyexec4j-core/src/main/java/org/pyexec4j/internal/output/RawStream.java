@@ -27,7 +27,8 @@ public final class RawStream {
 
     private final ReadableByteChannel channel;
     private final StdStream stream;
-    private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    /** Reads happen on the IO thread only: one buffer serves every stream. */
+    private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(64 * 1024));
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
@@ -89,6 +90,7 @@ public final class RawStream {
      * @return false at the end of the stream
      */
     public synchronized boolean readAvailable() throws IOException {
+        ByteBuffer buf = BUFFER.get();
         while (!atSync) {
             int n = channel.read(buf);
             if (n < 0) {
@@ -159,6 +161,8 @@ public final class RawStream {
     }
 
     private boolean readOnce() throws IOException {
+        ByteBuffer buf = BUFFER.get();
+        buf.clear();
         int n = channel.read(buf);
         if (n <= 0) {
             return false;

@@ -128,15 +128,22 @@ public final class WireCodec {
         return new JsonObject((Map<String, Object>) Json.readValue(p));
     }
 
-    @SuppressWarnings("unchecked")
     private static WorkerMessage.Output readOutput(JsonObject o) throws IOException {
+        return new WorkerMessage.Output(readGroups(o.list("g")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<WorkerMessage.Output.Group> readGroups(List<Object> raw) {
         List<WorkerMessage.Output.Group> groups = new ArrayList<>();
-        for (Object g : o.list("g")) {
+        if (raw == null) {
+            return groups;
+        }
+        for (Object g : raw) {
             List<Object> pair = (List<Object>) g;
             StdStream stream = ((Long) pair.get(0)) == 2L ? StdStream.STDERR : StdStream.STDOUT;
             groups.add(new WorkerMessage.Output.Group(stream, strings((List<Object>) pair.get(1))));
         }
-        return new WorkerMessage.Output(groups);
+        return groups;
     }
 
     @SuppressWarnings("unchecked")
@@ -182,7 +189,7 @@ public final class WireCodec {
         Number peak = (Number) o.fields().get("peak_memory");
         return new WorkerMessage.Done(o.integer("run"), o.string("ending"), o.string("exc_type"), info, stack,
                 o.integer("exit_code"), causes, syntax, o.number("exec_time"), cpu == null ? 0 : cpu,
-                peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")), o.string("tb"));
+                peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")), o.string("tb"), readGroups(o.list("g")));
     }
 
     private static List<String> strings(List<Object> values) {

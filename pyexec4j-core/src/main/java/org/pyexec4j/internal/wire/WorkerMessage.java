@@ -23,7 +23,8 @@ public sealed interface WorkerMessage {
 
     /**
      * Run {@code run} is over; {@code traceback} is the text Python would print for its
-     * exception (null when it completed). With
+     * exception (null when it completed); {@code lastOutput}, Python-level output still
+     * buffered at the end, goes after the raw bytes before the run's last sync token. With
      * {@code reuseRawPair} the next run writes to the same raw connections (nothing else
      * can write to them), else to a new pair the worker connects now.
      */
@@ -40,6 +41,7 @@ public sealed interface WorkerMessage {
             double cpuSeconds,
             long peakMemoryBytes,
             boolean reuseRawPair,
-            String traceback)
+            String traceback,
+            List<Output.Group> lastOutput)
             implements WorkerMessage {}
 }

@@ -14,7 +14,8 @@ import org.pyexec4j.internal.wire.WorkerMessage;
 final class ControlReader {
     private final ReadableByteChannel channel;
     private final Consumer<WorkerMessage> sink;
-    private final ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
+    /** Reads happen on the IO thread only: one buffer serves every worker. */
+    private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256 * 1024));
     private byte[] line = new byte[8192];
     private int length;
 
@@ -25,6 +26,8 @@ final class ControlReader {
 
     /** Reads what is available; returns false at the end of the connection. */
     boolean readAvailable() throws IOException {
+        ByteBuffer buf = BUFFER.get();
+        buf.clear();
         while (true) {
             int n = channel.read(buf);
             if (n < 0) {

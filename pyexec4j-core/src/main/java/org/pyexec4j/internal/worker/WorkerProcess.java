@@ -14,8 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.pyexec4j.PyExec4jException;
@@ -197,30 +196,36 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
      * Runs code and waits until it is over: finished, died, or killed at timeout + grace.
      * Output goes to {@code recorder} as it arrives.
      */
-    public RunOutcome execute(RunSpec spec, OutputRecorder recorder, ScheduledExecutorService timer)
-            throws InterruptedException {
+    public RunOutcome execute(RunSpec spec, OutputRecorder recorder) throws InterruptedException {
         long runId = ++runs;
         long startNanos = System.nanoTime();
         RawPair pair = pairs.computeIfAbsent(runId, g -> new RawPair());
         RawStream out = await(pair.out, "its stdout connection");
         RawStream err = await(pair.err, "its stderr connection");
-        String token = "\u0000\u0001px4j" + HexFormat.of().formatHex(randomBytes(12));
+        // unguessable enough that output cannot match it by chance; code that wants to can
+        // read it from its own worker's memory, and only misorders its own output
+        String token = "\u0000\u0001px4j" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
         byte[] prefix = token.getBytes(StandardCharsets.US_ASCII);
         out.begin(recorder, prefix);
         err.begin(recorder, prefix);
         ActiveRun run = new ActiveRun(runId, recorder, pair, out, err);
         active = run;
-        ScheduledFuture<?> killer = timer.schedule(() -> killAtGrace(run),
-                spec.timeout().plus(spec.grace()).toNanos(), TimeUnit.NANOSECONDS);
         try {
             boolean sent = send(WireCodec.fields("t", "run", "run", runId, "code", spec.code(),
                     "workdir", spec.workdir().toString(), "timeout", spec.timeout().toNanos() / 1e9,
                     "marker", token));
             if (sent) {
-                CompletableFuture.anyOf(run.done, controlEnded).get();
+                // the worker interrupts the code at its limit itself; past limit + grace, kill it
+                CompletableFuture<Object> over = CompletableFuture.anyOf(run.done, controlEnded);
+                try {
+                    over.get(spec.timeout().plus(spec.grace()).toNanos(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    killAtGrace(run);
+                    awaitQuietly(over, "the end of a killed worker");
+                }
             }
             WorkerMessage.Done done = run.done.getNow(null);
-            killer.cancel(false);
             ZygoteMessage.Exited exit = null;
             if (done == null) {
                 // The worker died or was killed: make sure nothing it started survives, then
@@ -239,7 +244,6 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         } catch (ExecutionException e) {
             throw new IllegalStateException("run futures never fail", e);
         } finally {
-            killer.cancel(false);
             active = null;
             pairs.remove(runId, pair);
         }
@@ -261,18 +265,12 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 if (run == null) {
                     return;
                 }
-                // the raw bytes written before this frame, then the frame, then what follows
-                run.out.drainToSync();
-                run.err.drainToSync();
-                for (WorkerMessage.Output.Group g : frame.groups()) {
-                    for (String text : g.writes()) {
-                        run.recorder.record(g.stream(), text);
-                    }
-                }
-                pass(run.out);
-                pass(run.err);
+                recordFrame(run, frame.groups());
             } else if (m instanceof WorkerMessage.Done d) {
                 if (run != null && run.id == d.run()) {
+                    if (!d.lastOutput().isEmpty()) {
+                        recordFrame(run, d.lastOutput());
+                    }
                     run.out.drainUntilEnd();
                     run.err.drainUntilEnd();
                     if (d.traceback() != null) {
@@ -292,6 +290,19 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 run.done.complete(d);
             }
         }
+    }
+
+    /** The raw bytes written before this frame, then the frame, then what follows. */
+    private void recordFrame(ActiveRun run, List<WorkerMessage.Output.Group> groups) throws IOException {
+        run.out.drainToSync();
+        run.err.drainToSync();
+        for (WorkerMessage.Output.Group g : groups) {
+            for (String text : g.writes()) {
+                run.recorder.record(g.stream(), text);
+            }
+        }
+        pass(run.out);
+        pass(run.err);
     }
 
     private void pass(RawStream raw) {
