@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -72,6 +74,11 @@ public final class Interpreter implements AutoCloseable {
         return engine.sessions();
     }
 
+    /** What isolation is in force: detected when the interpreter started, never assumed. */
+    public IsolationReport isolation() {
+        return engine.isolation();
+    }
+
     /** The Python interpreter in use: its resolved path and version. */
     public PythonInfo python() {
         return engine.python();
@@ -97,6 +104,11 @@ public final class Interpreter implements AutoCloseable {
         private String python = "python3";
         private long outputLimitBytes = 64L << 20;
         private final List<String> preload = new ArrayList<>();
+        private IsolationLevel isolation = IsolationLevel.SANDBOX;
+        private boolean requireIsolation;
+        private boolean network;
+        private Limits limits = Limits.defaults();
+        private final Map<String, String> environment = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -164,6 +176,46 @@ public final class Interpreter implements AutoCloseable {
         }
 
         /**
+         * How far the code is kept from the host (default {@link IsolationLevel#SANDBOX}, or the
+         * most this machine allows; see {@link Interpreter#isolation()} for what is in force).
+         */
+        public Builder isolation(IsolationLevel level) {
+            this.isolation = Objects.requireNonNull(level, "level");
+            return this;
+        }
+
+        /** Fail at build() when the isolation level asked for is not possible here (default: degrade and report). */
+        public Builder requireIsolation(boolean require) {
+            this.requireIsolation = require;
+            return this;
+        }
+
+        /** Let user code reach the network (default: no network in the sandbox). */
+        public Builder allowNetwork(boolean allow) {
+            this.network = allow;
+            return this;
+        }
+
+        /** Resource limits of each worker (default {@link Limits#defaults()}); ignored at {@link IsolationLevel#NONE}. */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Adds a variable to the environment user code sees. Beyond these, it sees only PATH,
+         * LANG, TMPDIR, HOME (its working directory) and thread-count variables: the JVM's
+         * environment does not reach it (at {@link IsolationLevel#NONE} it is inherited).
+         */
+        public Builder environment(String name, String value) {
+            if (Objects.requireNonNull(name, "name").isEmpty() || name.contains("=")) {
+                throw new IllegalArgumentException("environment: '" + name + "' is not a variable name");
+            }
+            environment.put(name, Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
          * Checks the configuration, finds Python and starts the warm process.
          *
          * @throws IllegalArgumentException naming the setting and the rule it breaks
@@ -197,7 +249,7 @@ public final class Interpreter implements AutoCloseable {
             EngineConfig config = new EngineConfig(
                     workingDirectory == null ? null : workingDirectory.toAbsolutePath().normalize(),
                     keepWorkingDirectories, timeout, grace, runFileName, ipythonTracebacks, python,
-                    outputLimitBytes, preload);
+                    outputLimitBytes, preload, isolation, requireIsolation, network, limits, environment);
             return new Interpreter(Engine.start(config));
         }
 

@@ -10,10 +10,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every process and thread the engine starts ends with it, daemons included. */
+/**
+ * Every process and thread the engine starts ends with it, daemons included. The pid checks
+ * run at {@link IsolationLevel#LIMITS}, where pids and /tmp are the host's; the sandbox has
+ * its own tests at the end.
+ */
 class ProcessCleanupTest {
     static final String DAEMON = String.join("\n",
             "import os, time",
@@ -37,7 +42,7 @@ class ProcessCleanupTest {
         Set<Long> before = descendants();
         Path pidFile = tmp.resolve("daemon.pid");
         Path pidFile2 = tmp.resolve("daemon2.pid");
-        Interpreter py = Interpreter.builder().build();
+        Interpreter py = Interpreter.builder().isolation(IsolationLevel.LIMITS).build();
         assertThat(py.run(RunRequest.of(DAEMON.formatted("'" + pidFile + "'")).inSession("a")).output())
                 .isEqualTo("started\n");
         py.run(RunRequest.of("import subprocess\np = subprocess.Popen(['sleep', '600'])").inSession("b"));
@@ -56,7 +61,7 @@ class ProcessCleanupTest {
     @Test
     void closingASessionEndsItsDaemons() throws Exception {
         Path pidFile = tmp.resolve("session-daemon.pid");
-        try (Interpreter py = Interpreter.builder().build()) {
+        try (Interpreter py = Interpreter.builder().isolation(IsolationLevel.LIMITS).build()) {
             py.run(RunRequest.of(DAEMON.formatted("'" + pidFile + "'")).inSession("s"));
             long daemon = Long.parseLong(Files.readString(pidFile).trim());
             py.closeSession("s");
@@ -67,7 +72,8 @@ class ProcessCleanupTest {
     @Test
     void aRunKilledAtItsLimitTakesItsChildrenWithIt() throws Exception {
         Path pidFile = tmp.resolve("killed-daemon.pid");
-        try (Interpreter py = Interpreter.builder().grace(Duration.ofMillis(200)).build()) {
+        try (Interpreter py = Interpreter.builder().isolation(IsolationLevel.LIMITS).grace(Duration.ofMillis(200))
+                .build()) {
             ExecutionResult r = py.run(RunRequest.of(DAEMON.formatted("'" + pidFile + "'")
                     + "\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(100)")
                     .inSession("k").withTimeout(Duration.ofSeconds(1)));
@@ -81,7 +87,7 @@ class ProcessCleanupTest {
     void workersExitWhenTheJvmDies() throws Exception {
         Path pidFile = tmp.resolve("orphan.pid");
         Process host = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), OrphanHost.class.getName(), pidFile.toString())
+                "-cp", System.getProperty("java.class.path"), OrphanHost.class.getName(), pidFile.toString(), "LIMITS")
                 .redirectErrorStream(true).start();
         java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(host.getInputStream()));
         String line;
@@ -98,6 +104,41 @@ class ProcessCleanupTest {
             awaitGone(pid);
         }
         awaitGone(daemon);
+    }
+
+    @Test
+    void theSandboxEndsWithCloseAndWithTheJvm() throws Exception {
+        Set<Long> before = descendants();
+        Interpreter py = Interpreter.builder().build();
+        Assumptions.assumeTrue(py.isolation().level() == IsolationLevel.SANDBOX,
+                "no sandbox on this machine: " + py.isolation().notEnforced());
+        py.run(RunRequest.of(DAEMON.formatted("'/tmp/daemon.pid'")).inSession("a"));
+        py.run(RunRequest.of("import subprocess\np = subprocess.Popen(['sleep', '600'])").inSession("b"));
+        assertThat(descendants()).isNotEqualTo(before);
+        py.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!before.containsAll(descendants()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(descendants()).isSubsetOf(before);
+        assertThat(ourThreads()).isEmpty();
+
+        Process host = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OrphanHost.class.getName(), "/tmp/orphan.pid", "SANDBOX")
+                .redirectErrorStream(true).start();
+        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(host.getInputStream()));
+        String line;
+        do {
+            line = lines.readLine();
+        } while (line != null && !line.equals("ready"));
+        assertThat(line).isEqualTo("ready");
+        List<Long> sandboxed = host.descendants().map(ProcessHandle::pid).collect(Collectors.toList());
+        assertThat(sandboxed).isNotEmpty();
+        host.destroyForcibly();
+        host.waitFor(10, TimeUnit.SECONDS);
+        for (long pid : sandboxed) {
+            awaitGone(pid);
+        }
     }
 
     static void awaitGone(long pid) throws InterruptedException {
@@ -143,7 +184,7 @@ class ProcessCleanupTest {
     /** A JVM that starts a session with a daemon, says ready, and waits to be killed. */
     public static final class OrphanHost {
         public static void main(String[] args) throws Exception {
-            Interpreter py = Interpreter.builder().build();
+            Interpreter py = Interpreter.builder().isolation(IsolationLevel.valueOf(args[1])).build();
             py.run(RunRequest.of(DAEMON.formatted("'" + args[0] + "'")).inSession("orphan"));
             py.runAsync(RunRequest.of("import time\ntime.sleep(600)").inSession("busy"));
             Thread.sleep(500);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -62,13 +63,24 @@ class WorkerDeathTest {
 
     @Test
     void killingTheParentLeavesTheHostServing() {
-        // the parent of a worker is the zygote: the engine starts a new one when needed
-        ExecutionResult r = py.run("import os\nos.kill(os.getppid(), 9)\nprint('survived')");
-        assertThat(r.output()).isEqualTo("survived\n");
-        for (int i = 0; i < 5; i++) {
-            assertThat(py.run("print(6 * 7)").output()).isEqualTo("42\n");
+        // without the sandbox's users, the worker can kill its parent, the zygote: the
+        // engine starts a new one when needed
+        try (Interpreter open = Interpreter.builder().isolation(IsolationLevel.LIMITS).build()) {
+            ExecutionResult r = open.run("import os\nos.kill(os.getppid(), 9)\nprint('survived')");
+            assertThat(r.output()).isEqualTo("survived\n");
+            for (int i = 0; i < 5; i++) {
+                assertThat(open.run("print(6 * 7)").output()).isEqualTo("42\n");
+            }
+            assertThat(open.run(RunRequest.of("x = 1").inSession("after-zygote")).ending()).isEqualTo(Ending.COMPLETED);
         }
-        assertThat(py.run(RunRequest.of("x = 1").inSession("after-zygote")).ending()).isEqualTo(Ending.COMPLETED);
-        py.closeSession("after-zygote");
+    }
+
+    @Test
+    void inTheSandboxTheParentCannotBeSignalled() {
+        Assumptions.assumeTrue(py.isolation().workerUsers(), "workers do not run as users of their own here: "
+                + py.isolation().notEnforced());
+        ExecutionResult r = py.run("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)");
+        assertThat(r.excType()).isEqualTo("PermissionError");
+        assertThat(py.run("print('still here')").output()).isEqualTo("still here\n");
     }
 }

@@ -165,9 +165,17 @@ class OutputBuffer:
             if self._chars >= FLUSH_AT_CHARS:
                 self._flush_locked()
 
-    def flush(self):
+    def flush(self, sync=False):
+        """With sync, a sync token goes out even with nothing buffered: raw output written
+        before it (say by a child that has finished) is then ordered before what follows."""
         with self._lock:
-            self._flush_locked()
+            if sync and not self._groups and self._run is not None:
+                _, token, fds = self._run
+                for fd in fds:
+                    _write_all(fd, token)
+                self._channel.send({"t": "out", "g": []})
+            else:
+                self._flush_locked()
 
     def current_run(self):
         run = self._run
@@ -456,9 +464,9 @@ class RunState:
 _ENGINE = None  # the Worker of this process; None in the zygote and in children of user code
 
 
-def _flush_engine():
+def _flush_engine(sync=False):
     if _ENGINE is not None:
-        _ENGINE.flush_all()
+        _ENGINE.flush_all(sync)
 
 
 def _current_run():
@@ -466,8 +474,9 @@ def _current_run():
 
 
 class Worker:
-    def __init__(self, socket_path, worker_id, secret, file_name, ipython):
+    def __init__(self, socket_path, worker_id, secret, file_name, ipython, confine=None):
         global _ENGINE
+        self.confine = confine  # (sessions root, process limit) until the first run
         self.workdir = None
         self.file_name = file_name
         self.ipython = ipython
@@ -485,6 +494,7 @@ class Worker:
         self.runs = []
         self.runs_ready = threading.Condition()
         self.main_ident = threading.get_ident()
+        self.pid = os.getpid()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         for fd in (self.wake_r, self.wake_w):
@@ -543,9 +553,9 @@ class Worker:
             setattr(sys, name, stream)
             setattr(sys, f"__{name}__", stream)
 
-    def flush_all(self):
+    def flush_all(self, sync=False):
         try:
-            self.output.flush()
+            self.output.flush(sync)
         except OSError:
             pass
         _flush_c_stdio()
@@ -682,6 +692,12 @@ class Worker:
             self.workdir = msg["workdir"]
             self.path = os.path.join(self.workdir, self.file_name)
             self.module = None
+            os.environ["HOME"] = self.workdir
+            if self.confine is not None:
+                # the session's user: the same for every worker the session has
+                sessions_root, nproc = self.confine
+                self.confine = None
+                _confine(self.workdir, sessions_root, msg["uid"], nproc)
         os.chdir(self.workdir)
         if self.workdir in sys.path:
             sys.path.remove(self.workdir)
@@ -713,6 +729,14 @@ class Worker:
             exc = self._execute(code, self.module.__dict__)
         except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
             exc = e
+        if os.getpid() != self.pid:
+            # a child that user code forked reached the end of the code: it exits, as a
+            # script's child would, instead of serving runs
+            if exc is not None and not isinstance(exc, SystemExit):
+                traceback.print_exception(type(exc), exc, exc.__traceback__)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(_exit_code(exc) if isinstance(exc, SystemExit) else (1 if exc is not None else 0))
         exec_time = time.perf_counter() - started
         with st.lock:
             st.in_user_code = False
@@ -805,15 +829,76 @@ def _usage_delta(before, after):
     return {"cpu_time": max(cpu, 0.0), "peak_memory": peak_kib * 1024}
 
 
+# --------------------------------------------------------------------------- limits and confinement
+
+CLONE_NEWNS = 0x00020000
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def _apply_limits(limits):
+    """Per-process limits, set right after the fork, before anything of the user runs."""
+    for name, value in (("RLIMIT_AS", limits.get("as")), ("RLIMIT_CPU", limits.get("cpu")),
+                        ("RLIMIT_FSIZE", limits.get("fsize")), ("RLIMIT_NOFILE", limits.get("nofile"))):
+        if value is not None:
+            resource.setrlimit(getattr(resource, name), (value, value))
+
+
+def _mount(source, target, fstype, flags, data=None):
+    if _libc.mount(source, target, fstype, flags, data) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {target!r}: {os.strerror(errno)}")
+
+
+def _confine(workdir, sessions_root, uid, nproc):
+    """As root inside the sandbox: a mount namespace of our own, with a private /tmp and no
+    other session's directory, then an unprivileged user of our own (which drops every
+    capability: no signal reaches the zygote or another session, no root-only file opens)."""
+    if _libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    _mount(None, b"/", None, MS_REC | MS_PRIVATE)
+    os.makedirs(workdir, exist_ok=True)
+    os.chown(workdir, uid, uid)
+    os.chmod(workdir, 0o700)
+    stage = "/run/.pyexec4j-own"
+    os.makedirs(stage, exist_ok=True)
+    _mount(workdir.encode(), stage.encode(), None, MS_BIND)
+    _mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"mode=1777")
+    if not os.path.realpath(sessions_root).startswith("/tmp/"):
+        _mount(b"tmpfs", sessions_root.encode(), b"tmpfs", 0, b"mode=0711")
+    os.makedirs(workdir, exist_ok=True)
+    _mount(stage.encode(), workdir.encode(), None, MS_BIND)
+    _libc.umount2(stage.encode(), 2)
+    if nproc is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def _join_cgroup(cgroup, worker_id, pid, nproc):
+    path = os.path.join(cgroup, worker_id)
+    os.makedirs(path, exist_ok=True)
+    if nproc is not None:
+        with open(os.path.join(path, "pids.max"), "w") as f:
+            f.write(str(nproc))
+    with open(os.path.join(path, "cgroup.procs"), "w") as f:
+        f.write(str(pid))
+
+
 # --------------------------------------------------------------------------- process set-up
 
 
 _SPAWNED = [False]  # a process may have been started since the last run ended
+_LAST_RAW_FD = [0]  # the fd of the last os.write to fd 1 or 2
 
 
 def _flushing(fn):
     def wrapper(*args, **kwargs):
-        _flush_engine()
+        _flush_engine(sync=True)
         _SPAWNED[0] = True
         return fn(*args, **kwargs)
 
@@ -826,7 +911,9 @@ def _flushing_fd_writer(fn):
     # Python-level output written before an os.write to fd 1 or 2 goes first
     def wrapper(fd, *args):
         if fd == 1 or fd == 2:
-            _flush_engine()
+            # a switch between the raw streams is ordered by a sync token
+            _flush_engine(sync=_LAST_RAW_FD[0] not in (0, fd))
+            _LAST_RAW_FD[0] = fd
         return fn(fd, *args)
 
     wrapper.__name__ = fn.__name__
@@ -888,6 +975,11 @@ class Zygote:
     def __init__(self, args):
         self.socket_path = args["socket"]
         self.workers = {}  # pid -> worker id
+        self.limits = args.get("limits") or {}
+        self.cgroup = args.get("cgroup")
+        self.confine = args.get("confine")
+        self.forks = 0
+        self.pending_cgroups = []
         self.commands = os.dup(0)
         self.replies = os.fdopen(os.dup(1), "wb")
         os.set_inheritable(self.commands, False)
@@ -966,10 +1058,16 @@ class Zygote:
             # objects the zygote holds are never collected in a worker: keep the GC from
             # touching (and so copying) their pages
             gc.freeze()
+            self.forks += 1
             pid = os.fork()
             if pid == 0:
                 self.become_worker(msg)
             self.workers[pid] = msg["id"]
+            if self.cgroup:
+                try:
+                    _join_cgroup(self.cgroup, msg["id"], pid, self.limits.get("nproc"))
+                except OSError as e:
+                    self.reply({"t": "error", "message": f"cgroup for {msg['id']}: {e}"})
             self.reply({"t": "forked", "id": msg["id"], "pid": pid})
         elif op == "kill":
             for pid, wid in list(self.workers.items()):
@@ -991,8 +1089,12 @@ class Zygote:
             # must not end other sessions. A worker ends with its control connection.
             os.setsid()
             _prctl(PR_SET_CHILD_SUBREAPER, 1)
+            _apply_limits(self.limits)
+            confine = None
+            if self.confine:
+                confine = (self.confine["sessions_root"], self.limits.get("nproc"))
             worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
-                            msg.get("ipython", False))
+                            msg.get("ipython", False), confine)
             worker.serve()
         except BaseException:  # noqa: B902
             try:
@@ -1011,6 +1113,8 @@ class Zygote:
             if pid == 0:
                 break
             wid = self.workers.pop(pid, None)
+            if wid is not None and self.cgroup:
+                self.pending_cgroups.append(wid)
             if wid is not None:
                 self.reply({
                     "t": "exited",
@@ -1020,6 +1124,19 @@ class Zygote:
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                 })
         self.kill_orphans()
+        self.remove_cgroups()
+
+    def remove_cgroups(self):
+        """A worker's cgroup goes once its last process has (orphans are killed first)."""
+        left = []
+        for wid in self.pending_cgroups:
+            try:
+                os.rmdir(os.path.join(self.cgroup, wid))
+            except FileNotFoundError:
+                pass
+            except OSError:
+                left.append(wid)
+        self.pending_cgroups = left
 
     def kill_orphans(self):
         """Descendants of dead workers are re-parented here (we are a subreaper)."""

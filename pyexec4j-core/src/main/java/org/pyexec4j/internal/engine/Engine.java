@@ -18,9 +18,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.pyexec4j.ExecutionResult;
+import org.pyexec4j.IsolationReport;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.PythonInfo;
 import org.pyexec4j.RunRequest;
+import org.pyexec4j.internal.sandbox.SandboxPlan;
+import org.pyexec4j.internal.sandbox.SandboxPlanner;
 import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.ZygoteMessage;
 import org.pyexec4j.internal.worker.ChannelServer;
@@ -42,6 +45,8 @@ public final class Engine implements AutoCloseable {
     private final String prefix;
     private final PythonLocator.ResolvedPython python;
     private final Path runtimeDir;
+    private final Path sessionsRoot;
+    private final SandboxPlan plan;
     private final Path script;
     private final ChannelServer server;
     private final WorkerIo io;
@@ -50,14 +55,17 @@ public final class Engine implements AutoCloseable {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong anonymousRuns = new AtomicLong();
+    private final AtomicInteger sessionUsers = new AtomicInteger();
     private final Object zygoteLock = new Object();
     private volatile Zygote zygote;
     private volatile boolean ipython;
     private volatile boolean closed;
 
-    private Engine(EngineConfig config, PythonLocator.ResolvedPython python, Path runtimeDir, ChannelServer server,
-                   WorkerIo io, String prefix) {
+    private Engine(EngineConfig config, PythonLocator.ResolvedPython python, Path runtimeDir, Path sessionsRoot,
+                   SandboxPlan plan, ChannelServer server, WorkerIo io, String prefix) {
         this.config = config;
+        this.sessionsRoot = sessionsRoot;
+        this.plan = plan;
         this.io = io;
         this.python = python;
         this.runtimeDir = runtimeDir;
@@ -71,16 +79,26 @@ public final class Engine implements AutoCloseable {
     public static Engine start(EngineConfig config) {
         PythonLocator.ResolvedPython python = PythonLocator.resolve(config.python());
         String prefix = "pyexec4j-" + ENGINES.incrementAndGet();
-        Path runtime = createRuntimeDir();
+        Path runtime = createPrivateDir("pyexec4j-rt-");
+        Path sessionsRoot = createPrivateDir("pyexec4j-sessions-");
+        SandboxPlan plan = SandboxPlanner.plan(new SandboxPlanner.Request(config.isolation(), config.requireIsolation(),
+                config.network(), config.limits(), config.environment(), config.workingDirectory()),
+                python, runtime, sessionsRoot);
         ChannelServer server;
         WorkerIo io;
         try {
             io = new WorkerIo(prefix + "-io");
             server = ChannelServer.open(runtime.resolve("s"), io);
+            if (plan.report().workerUsers()) {
+                // workers that run as their own users connect here too; the secret keeps others out
+                Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx--x--x"));
+                Files.setPosixFilePermissions(runtime.resolve("s"), PosixFilePermissions.fromString("rw-rw-rw-"));
+            }
         } catch (IOException e) {
+            plan.close();
             throw new PyExec4jException("cannot open the worker socket in " + runtime + ": " + e.getMessage(), e);
         }
-        Engine engine = new Engine(config, python, runtime, server, io, prefix);
+        Engine engine = new Engine(config, python, runtime, sessionsRoot, plan, server, io, prefix);
         try {
             engine.zygote();
             if (config.ipythonTracebacks() && !engine.ipython) {
@@ -98,6 +116,10 @@ public final class Engine implements AutoCloseable {
 
     EngineConfig config() {
         return config;
+    }
+
+    public IsolationReport isolation() {
+        return plan.report();
     }
 
     public PythonInfo python() {
@@ -157,8 +179,9 @@ public final class Engine implements AutoCloseable {
         }
         SessionDirectory dir = config.workingDirectory() != null
                 ? SessionDirectory.shared(config.workingDirectory())
-                : SessionDirectory.temporary(name, config.keepWorkingDirectories());
-        return new Session(name, this, dir, prefix + "-session-" + name);
+                : SessionDirectory.temporary(sessionsRoot, name, config.keepWorkingDirectories());
+        return new Session(name, this, dir, SandboxPlanner.FIRST_WORKER_UID + sessionUsers.incrementAndGet(),
+                prefix + "-session-" + name);
     }
 
     /** A worker with a fresh interpreter state. */
@@ -213,10 +236,14 @@ public final class Engine implements AutoCloseable {
                         zygote.recentLog());
                 zygote.close();
             }
-            String args = new String(WireCodec.line(WireCodec.fields("socket", server.path().toString(),
-                    "preload", config.preload())), java.nio.charset.StandardCharsets.UTF_8).trim();
-            Zygote started = Zygote.start(List.of(python.executable().toString(), script.toString(), args),
-                    runtimeDir, Map.of(), prefix + "-zygote");
+            Path inside = plan.runtimeDirInside();
+            Map<String, Object> args = WireCodec.fields("socket", inside.resolve(server.path().getFileName()).toString(),
+                    "preload", config.preload());
+            args.putAll(plan.workerOptions());
+            List<String> command = new ArrayList<>(plan.launchPrefix());
+            command.addAll(List.of(python.executable().toString(), inside.resolve(script.getFileName()).toString(),
+                    new String(WireCodec.line(args), java.nio.charset.StandardCharsets.UTF_8).trim()));
+            Zygote started = Zygote.start(command, runtimeDir, plan.environment(), prefix + "-zygote");
             ZygoteMessage.Hello hello = started.hello();
             if (!hello.preloadFailures().isEmpty()) {
                 LOG.warn("preloading failed for: {}", hello.preloadFailures());
@@ -266,23 +293,28 @@ public final class Engine implements AutoCloseable {
         }
         server.close();
         io.close();
+        plan.close();
         try {
             SessionDirectory.deleteTree(runtimeDir);
+            if (!config.keepWorkingDirectories()) {
+                SessionDirectory.deleteTree(sessionsRoot);
+            }
         } catch (IOException e) {
             LOG.debug("removing {}: {}", runtimeDir, e.toString());
         }
     }
 
-    private static Path createRuntimeDir() {
+    private static Path createPrivateDir(String prefix) {
         Path base = Paths.get(System.getProperty("java.io.tmpdir"));
         if (base.toAbsolutePath().toString().length() > 60) {
             base = Paths.get("/tmp"); // a Unix socket path must stay under 108 bytes
         }
         try {
-            return Files.createTempDirectory(base, "pyexec4j-rt-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // traversable, not listable: workers of their own users reach their own directory only
+            return Files.createTempDirectory(base, prefix,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create pyexec4j's runtime directory in " + base, e);
+            throw new UncheckedIOException("cannot create a pyexec4j directory in " + base, e);
         }
     }
 

@@ -28,6 +28,8 @@ final class Session implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
     private final String name;
+    /** The user its workers run as when the sandbox gives each session its own. */
+    private final int uid;
     private final Engine engine;
     private final SessionDirectory directory;
     private final ThreadPoolExecutor serial;
@@ -36,8 +38,9 @@ final class Session implements AutoCloseable {
     private volatile boolean closed;
     private String lostStateNote;
 
-    Session(String name, Engine engine, SessionDirectory directory, String threadName) {
+    Session(String name, Engine engine, SessionDirectory directory, int uid, String threadName) {
         this.name = name;
+        this.uid = uid;
         this.engine = engine;
         this.directory = directory;
         // One thread, kept only while there is work: idle sessions cost no thread.
@@ -115,7 +118,7 @@ final class Session implements AutoCloseable {
         if (note != null) {
             recorder.record(StdStream.STDERR, note);
         }
-        RunOutcome outcome = w.execute(new RunSpec(request.code(), workdir, timeout, engine.config().grace()),
+        RunOutcome outcome = w.execute(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid),
                 recorder);
         if (outcome.done() != null) {
             return ResultAssembler.finished(outcome.done(), recorder.finish(limit), timeout, outcome.wall());

@@ -22,16 +22,16 @@ final class SessionDirectory implements AutoCloseable {
         return new SessionDirectory(dir, false);
     }
 
-    static SessionDirectory temporary(String session, boolean keep) {
+    static SessionDirectory temporary(Path root, String session, boolean keep) {
         try {
             String safe = session.replaceAll("[^A-Za-z0-9_.-]", "_");
             if (safe.length() > 40) {
                 safe = safe.substring(0, 40);
             }
-            return new SessionDirectory(Files.createTempDirectory("pyexec4j-" + safe + "-"), !keep);
+            return new SessionDirectory(Files.createTempDirectory(root, "pyexec4j-" + safe + "-"), !keep);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary working directory for session '" + session
-                    + "' in " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+                    + "' in " + root + ": " + e.getMessage(), e);
         }
     }
 

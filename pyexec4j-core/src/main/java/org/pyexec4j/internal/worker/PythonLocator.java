@@ -20,10 +20,17 @@ import org.pyexec4j.PyExec4jException;
  */
 public final class PythonLocator {
     private static final Map<String, ResolvedPython> CACHE = new ConcurrentHashMap<>();
-    private static final String PROBE = "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])";
+    private static final String PROBE = "import sys, os\n"
+            + "print(os.pathsep.join(sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})))\n"
+            + "print(sys.executable)\n"
+            + "print('%d.%d.%d' % sys.version_info[:3])";
 
     /** The real interpreter and its version. */
-    public record ResolvedPython(Path executable, String version) {}
+    /**
+     * The real interpreter, its version, and the directories it lives in (its prefixes; a
+     * sandbox must keep them visible).
+     */
+    public record ResolvedPython(Path executable, String version, List<Path> prefixes) {}
 
     private PythonLocator() {}
 
@@ -50,7 +57,7 @@ public final class PythonLocator {
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             List<String> lines = out.lines().toList();
-            if (p.exitValue() != 0 || lines.size() < 2) {
+            if (p.exitValue() != 0 || lines.size() < 3) {
                 throw new PyExec4jException("Python '" + candidate + "' failed a version probe (exit code "
                         + p.exitValue() + "): " + out);
             }
@@ -64,7 +71,13 @@ public final class PythonLocator {
                 throw new PyExec4jException("Python '" + candidate + "' is version " + version
                         + "; pyexec4j needs CPython 3.9 or newer: point it at one (builder python(...), or --python)");
             }
-            return new ResolvedPython(real, version);
+            List<Path> prefixes = new java.util.ArrayList<>();
+            for (String prefix : lines.get(lines.size() - 3).split(File.pathSeparator)) {
+                if (!prefix.isEmpty()) {
+                    prefixes.add(Paths.get(prefix));
+                }
+            }
+            return new ResolvedPython(real, version, prefixes);
         } catch (IOException e) {
             throw new PyExec4jException("cannot read the version probe of Python '" + candidate + "': " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -214,7 +214,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         try {
             boolean sent = send(WireCodec.fields("t", "run", "run", runId, "code", spec.code(),
                     "workdir", spec.workdir().toString(), "timeout", spec.timeout().toNanos() / 1e9,
-                    "marker", token));
+                    "marker", token, "uid", spec.uid()));
             if (sent) {
                 // the worker interrupts the code at its limit itself; past limit + grace, kill it
                 CompletableFuture<Object> over = CompletableFuture.anyOf(run.done, controlEnded);

@@ -53,14 +53,17 @@ public final class Zygote implements AutoCloseable {
         logReader.setDaemon(true);
     }
 
-    /** Starts a zygote and waits for its hello. */
+    /** Starts a zygote and waits for its hello; {@code environment} null inherits the JVM's. */
     public static Zygote start(List<String> command, Path dir, Map<String, String> environment, String name) {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .redirectOutput(ProcessBuilder.Redirect.PIPE)
                 .redirectError(ProcessBuilder.Redirect.PIPE);
-        pb.environment().putAll(environment);
+        if (environment != null) { // an allow-list: nothing of the JVM's environment passes unless listed
+            pb.environment().clear();
+            pb.environment().putAll(environment);
+        }
         Process p;
         try {
             p = pb.start();
