@@ -3,7 +3,7 @@
 #
 #   scripts/measure-memory.sh                      # the default python3
 #   scripts/measure-memory.sh /usr/bin/python3 python3.12
-#   SESSIONS=20 scripts/measure-memory.sh
+#   SESSIONS=20 ISOLATION=NONE scripts/measure-memory.sh
 #
 # Each argument is a Python (path or command); with none, the builder's default.
 # Builds pyexec4j-benchmarks/target/benchmarks.jar first if it is missing.
@@ -14,7 +14,8 @@ if [[ ! -f "$jar" ]]; then
   (cd "$root" && mvn -q install -DskipTests)
 fi
 run() {
-  java -cp "$jar" org.pyexec4j.benchmarks.IdleMemory --sessions "${SESSIONS:-100}" "$@"
+  java -cp "$jar" org.pyexec4j.benchmarks.IdleMemory --sessions "${SESSIONS:-100}" \
+    ${ISOLATION:+--isolation "$ISOLATION"} "$@"
 }
 if [[ $# -eq 0 ]]; then
   run

@@ -29,6 +29,10 @@ import org.pyexec4j.internal.result.ResultJson;
  * @param droppedBytes UTF-8 bytes of output dropped past the output limit (head and tail kept)
  * @param causes the chain below {@code excType}: {@code __cause__} / {@code __context__}
  * @param syntaxError where a {@code SyntaxError} points, else {@code null}
+ * @param limitHit the resource limit the run ran into ({@code "memory"}, {@code "cpu"},
+ *     {@code "processes"}, {@code "file_size"}, {@code "open_files"}, {@code "output"}), else
+ *     {@code null}; {@code termOut} then says so in one line before the closing line
+ * @param isolation the isolation level the run had
  */
 public record ExecutionResult(
         List<String> termOut,
@@ -44,7 +48,9 @@ public record ExecutionResult(
         List<StreamRun> streams,
         long droppedBytes,
         List<ChainedException> causes,
-        SyntaxErrorLocation syntaxError) {
+        SyntaxErrorLocation syntaxError,
+        String limitHit,
+        IsolationLevel isolation) {
 
     public ExecutionResult {
         termOut = List.copyOf(termOut);
@@ -54,6 +60,7 @@ public record ExecutionResult(
         Objects.requireNonNull(resources, "resources");
         streams = List.copyOf(streams);
         causes = List.copyOf(causes);
+        Objects.requireNonNull(isolation, "isolation");
         if (droppedBytes < 0) {
             throw new IllegalArgumentException("droppedBytes must not be negative");
         }
@@ -85,7 +92,7 @@ public record ExecutionResult(
      * This result as one JSON object: the reference's five fields first, with its names and
      * meaning, then {@code ending}, {@code exit_code}, {@code signal}, {@code state_kept},
      * {@code resources}, {@code streams}, {@code dropped_bytes}, {@code causes},
-     * {@code syntax_error}.
+     * {@code syntax_error}, {@code limit_hit}, {@code isolation}.
      */
     public String toJson() {
         return ResultJson.write(this);

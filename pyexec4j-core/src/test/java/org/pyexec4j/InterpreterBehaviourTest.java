@@ -178,7 +178,8 @@ class InterpreterBehaviourTest {
         String json = py.run("import sys; sys.exit(2)").toJson();
         assertThat(json.indexOf("\"exc_stack\"")).isLessThan(json.indexOf("\"ending\""));
         assertThat(json).contains("\"ending\":\"exited\",\"exit_code\":2,\"signal\":null,\"state_kept\":true,\"resources\":{");
-        assertThat(json).contains("\"streams\":[[\"stderr\",1]],\"dropped_bytes\":0,\"causes\":[],\"syntax_error\":null}");
+        assertThat(json).contains("\"streams\":[[\"stderr\",1]],\"dropped_bytes\":0,\"causes\":[],\"syntax_error\":null,"
+                + "\"limit_hit\":null,\"isolation\":\"" + py.isolation().level().name().toLowerCase() + "\"}");
     }
 
     @Test

@@ -27,6 +27,10 @@ class PythonVersionsTest {
             ExecutionResult hello = py.run("import sys, subprocess\nprint('hello', sys.version_info[:2])\n"
                     + "subprocess.run(['echo', 'child'])");
             assertThat(hello.output()).startsWith("hello (3, ").endsWith("child\n");
+            // modules the warm process never imported load from the interpreter's own prefix
+            ExecutionResult stdlib = py.run("import decimal, fractions, sqlite3, encodings.idna, email.mime.text\n"
+                    + "print(decimal.Decimal('1.5') + 1)");
+            assertThat(stdlib.output()).isEqualTo("2.5\n");
             ExecutionResult error = py.run("def f():\n    return {}['missing']\nf()");
             assertThat(error.excType()).isEqualTo("KeyError");
             assertThat(error.output()).startsWith("Traceback (most recent call last):\n  File \"runfile.py\", line 3")

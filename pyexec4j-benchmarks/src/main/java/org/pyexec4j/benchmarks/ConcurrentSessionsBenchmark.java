@@ -35,14 +35,18 @@ public class ConcurrentSessionsBenchmark {
     static final int SESSIONS = 8;
 
     /** The Python executable; {@code default}: {@code -Dpyexec4j.python} or the builder's default. */
-    @Param(PythonChoice.DEFAULT)
+    @Param(InterpreterChoice.DEFAULT)
     public String python;
+
+    /** NONE, LIMITS or SANDBOX; {@code default}: {@code -Dpyexec4j.isolation} or the builder's default. */
+    @Param(InterpreterChoice.DEFAULT)
+    public String isolation;
 
     private Interpreter py;
 
     @Setup(Level.Trial)
     public void start() {
-        py = PythonChoice.start(python);
+        py = InterpreterChoice.startAndDescribe(python, isolation);
     }
 
     @TearDown(Level.Trial)

@@ -20,14 +20,15 @@ import org.pyexec4j.RunRequest;
  *
  * <pre>
  * java -cp pyexec4j-benchmarks/target/benchmarks.jar org.pyexec4j.benchmarks.IdleMemory \
- *     [--python /usr/bin/python3] [--sessions 100] [--settle-seconds 12]
+ *     [--python /usr/bin/python3] [--isolation NONE|LIMITS|SANDBOX] [--sessions 100] [--settle-seconds 12]
  * </pre>
  *
  * <p>Starts one {@link Interpreter}, runs {@code x = 1} once in each of the sessions
  * ({@code reset=false}), waits for the engine to settle (idle session threads end after
- * 10 s), then reads {@code /proc/<pid>/smaps_rollup} of every Python process below this
- * JVM. The zygote is the one whose parent is this JVM. Workers whose current directory is
- * still the zygote's have never run code: they are the pool's spares, shown apart. Finally
+ * 10 s), then reads {@code /proc/<pid>/smaps_rollup} of every process below this JVM. The
+ * zygote is the topmost Python process (a child of the JVM, or of the sandbox's bubblewrap
+ * processes, which are shown apart). Workers whose current directory is still the
+ * zygote's have never run code: they are the pool's spares, also shown apart. Finally
  * every session is asked for {@code x}, to show the idle sessions kept their state.
  */
 public final class IdleMemory {
@@ -37,19 +38,22 @@ public final class IdleMemory {
 
     public static void main(String[] args) throws Exception {
         String python = null;
+        String isolation = null;
         int sessions = 100;
         int settleSeconds = 12;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--python" -> python = value(args, ++i);
+                case "--isolation" -> isolation = value(args, ++i);
                 case "--sessions" -> sessions = Integer.parseInt(value(args, ++i));
                 case "--settle-seconds" -> settleSeconds = Integer.parseInt(value(args, ++i));
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; expected --python PATH, --sessions N, --settle-seconds S");
+                        + "'; expected --python PATH, --isolation NONE|LIMITS|SANDBOX, --sessions N,"
+                        + " --settle-seconds S");
             }
         }
         JvmMemory before = JvmMemory.now();
-        try (Interpreter py = PythonChoice.start(python)) {
+        try (Interpreter py = InterpreterChoice.start(python, isolation)) {
             List<CompletableFuture<ExecutionResult>> runs = new ArrayList<>();
             for (int s = 0; s < sessions; s++) {
                 runs.add(py.runAsync(RunRequest.of("x = 1").inSession(session(s))));
@@ -83,17 +87,19 @@ public final class IdleMemory {
 
     private static void print(Interpreter py, int sessions, int settle, Processes procs, JvmMemory before,
                               JvmMemory after) {
-        System.out.printf("Python %s (%s); %d idle sessions, each ran `x = 1` (reset=false); measured %d s later%n",
-                py.python().version(), py.python().executable(), sessions, settle);
+        System.out.printf("%s; %d idle sessions, each ran `x = 1` (reset=false); measured %d s later%n",
+                InterpreterChoice.describe(py), sessions, settle);
         System.out.printf("JVM %s %s, %s%n%n", System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getInputArguments());
-        System.out.println("Python processes (MiB)        count  USS avg  USS max  PSS avg  RSS avg  USS sum  PSS sum");
+        System.out.println("Processes below the JVM (MiB) count  USS avg  USS max  PSS avg  RSS avg  USS sum  PSS sum");
         row("zygote", procs.zygote);
         row("session worker", procs.sessionWorkers);
         row("spare worker (pool)", procs.spares);
+        row("other (bubblewrap, ...)", procs.others);
         List<ProcMemory> all = new ArrayList<>(procs.zygote);
         all.addAll(procs.sessionWorkers);
         all.addAll(procs.spares);
+        all.addAll(procs.others);
         row("all", all);
         if (procs.sessionWorkers.size() != sessions) {
             System.out.printf("note: %d session workers found for %d sessions%n", procs.sessionWorkers.size(),
@@ -138,24 +144,27 @@ public final class IdleMemory {
         return bytes / (1024.0 * 1024.0);
     }
 
-    /** The Python processes below a JVM, sorted into zygote, session workers and spares. */
-    private record Processes(List<ProcMemory> zygote, List<ProcMemory> sessionWorkers, List<ProcMemory> spares) {
+    /** The processes below a JVM: the zygote, session workers, spares and the others. */
+    private record Processes(List<ProcMemory> zygote, List<ProcMemory> sessionWorkers, List<ProcMemory> spares,
+                             List<ProcMemory> others) {
         static Processes below(ProcessHandle jvm) throws IOException {
-            List<ProcessHandle> pythons = jvm.descendants()
-                    .filter(p -> p.info().command().map(c -> c.contains("python")).orElse(false))
-                    .toList();
+            List<ProcessHandle> all = jvm.descendants().toList();
+            List<ProcessHandle> pythons = all.stream().filter(Processes::isPython).toList();
             List<ProcessHandle> zygotes = pythons.stream()
-                    .filter(p -> p.parent().map(jvm::equals).orElse(false))
+                    .filter(p -> !p.parent().map(Processes::isPython).orElse(false))
                     .toList();
             if (zygotes.size() != 1) {
-                throw new IllegalStateException("expected one zygote (a Python child of this JVM), found "
-                        + zygotes.size() + " among " + pythons.size() + " Python processes");
+                throw new IllegalStateException("expected one zygote (a Python process whose parent is not Python),"
+                        + " found " + zygotes.size() + " among " + pythons.size() + " Python processes");
             }
             Path zygoteDir = cwd(zygotes.get(0).pid());
-            Processes procs = new Processes(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-            for (ProcessHandle p : pythons) {
+            Processes procs = new Processes(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                    new ArrayList<>());
+            for (ProcessHandle p : all) {
                 ProcMemory m = ProcMemory.of(p.pid());
-                if (zygotes.contains(p)) {
+                if (!pythons.contains(p)) {
+                    procs.others.add(m);
+                } else if (zygotes.contains(p)) {
                     procs.zygote.add(m);
                 } else if (zygoteDir.equals(cwd(p.pid()))) {
                     procs.spares.add(m);
@@ -164,6 +173,11 @@ public final class IdleMemory {
                 }
             }
             return procs;
+        }
+
+        private static boolean isPython(ProcessHandle p) {
+            return p.info().command().map(c -> Path.of(c).getFileName().toString().startsWith("python"))
+                    .orElse(false);
         }
 
         private static Path cwd(long pid) throws IOException {

@@ -46,14 +46,18 @@ public class OutputBenchmark {
             """.formatted(LINES)).inSession("lines");
 
     /** The Python executable; {@code default}: {@code -Dpyexec4j.python} or the builder's default. */
-    @Param(PythonChoice.DEFAULT)
+    @Param(InterpreterChoice.DEFAULT)
     public String python;
+
+    /** NONE, LIMITS or SANDBOX; {@code default}: {@code -Dpyexec4j.isolation} or the builder's default. */
+    @Param(InterpreterChoice.DEFAULT)
+    public String isolation;
 
     private Interpreter py;
 
     @Setup(Level.Trial)
     public void start() {
-        py = PythonChoice.start(python);
+        py = InterpreterChoice.startAndDescribe(python, isolation);
         Expect.onlyX(py.run(BULK), BULK_MIB * MIB);
         Expect.lines(py.run(MANY_LINES), LINES);
     }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.pyexec4j.Interpreter;
+import org.pyexec4j.IsolationLevel;
+import org.pyexec4j.Limits;
 import org.pyexec4j.PyExec4jException;
 import picocli.CommandLine.Option;
 
@@ -46,6 +48,35 @@ public final class EngineOptions {
             description = "Modules imported once in the warm process fresh states start from"
                     + " (e.g. numpy,pandas).")
     List<String> preload = new ArrayList<>();
+
+    @Option(names = "--isolation", paramLabel = "LEVEL",
+            description = "none, limits or sandbox. Default: sandbox, or the most this machine allows"
+                    + " ('pyexec4j doctor' tells what is in force).")
+    String isolation;
+
+    @Option(names = "--require-isolation",
+            description = "Refuse to start when the --isolation level is not possible here (default: degrade and say so).")
+    boolean requireIsolation;
+
+    @Option(names = "--allow-network", description = "Let the code reach the network (default: none in the sandbox).")
+    boolean allowNetwork;
+
+    @Option(names = "--memory-limit", paramLabel = "BYTES", converter = Converters.Bytes.class,
+            description = "Address space of each Python process (e.g. 2G); past it, MemoryError. Default: 4G.")
+    Long memoryLimit;
+
+    @Option(names = "--cpu-limit", paramLabel = "SECONDS", converter = Converters.Seconds.class,
+            description = "CPU time of each Python process. Default: 3600.")
+    Duration cpuLimit;
+
+    @Option(names = "--max-processes", paramLabel = "N",
+            description = "Processes and threads of a session. Default: 256.")
+    Integer maxProcesses;
+
+    @Option(names = "--env", paramLabel = "NAME=VALUE",
+            description = "A variable for the code's environment (repeatable); nothing else of this"
+                    + " process's environment reaches the code unless --isolation none.")
+    List<String> env = new ArrayList<>();
 
     /** The limit of one run. */
     public Duration timeout() {
@@ -91,6 +122,7 @@ public final class EngineOptions {
         if (outputLimit != null) {
             b.outputLimitBytes(outputLimit);
         }
+        isolate(b);
         List<String> modules = preload.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
         b.preload(modules.toArray(String[]::new));
         try {
@@ -103,6 +135,38 @@ public final class EngineOptions {
                     : python == null ? " (install Python 3.9+ as python3 on PATH, or pass --python PATH)"
                     : " (check --python " + python + ": it must be a Python 3.9+ interpreter)";
             throw new CliException("cannot start Python: " + message + advice);
+        }
+    }
+
+    private void isolate(Interpreter.Builder b) {
+        if (isolation != null) {
+            try {
+                b.isolation(IsolationLevel.valueOf(isolation.trim().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--isolation must be none, limits or sandbox, was '" + isolation + "'");
+            }
+        }
+        b.requireIsolation(requireIsolation).allowNetwork(allowNetwork);
+        Limits limits = Limits.defaults();
+        if (memoryLimit != null) {
+            limits = limits.withMemoryBytes(memoryLimit);
+        }
+        if (cpuLimit != null) {
+            limits = limits.withCpuTime(cpuLimit);
+        }
+        if (maxProcesses != null) {
+            if (maxProcesses < 1) {
+                throw new CliException("--max-processes must be at least 1, was " + maxProcesses);
+            }
+            limits = limits.withProcesses(maxProcesses);
+        }
+        b.limits(limits);
+        for (String pair : env) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new CliException("--env takes NAME=VALUE, was '" + pair + "'");
+            }
+            b.environment(pair.substring(0, eq), pair.substring(eq + 1));
         }
     }
 

@@ -27,6 +27,7 @@ public final class Main {
         cl.addSubcommand(new RunCommand(streams));
         cl.addSubcommand(new ReplCommand(streams));
         cl.addSubcommand(new StdioCommand(streams));
+        cl.addSubcommand(new DoctorCommand(streams));
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

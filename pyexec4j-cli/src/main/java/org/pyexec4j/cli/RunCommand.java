@@ -110,6 +110,9 @@ final class RunCommand implements Callable<Integer> {
         if (broken.get()) {
             return ExitStatus.BROKEN_PIPE;
         }
+        if (result.limitHit() != null) { // said in term_out just before the closing line
+            write(err, result.termOut().get(result.termOut().size() - 2));
+        }
         String note = closingNote(result);
         if (note != null) {
             write(err, "pyexec4j: " + note + "\n");

@@ -102,6 +102,17 @@ final class StdioClient implements AutoCloseable {
         return await(id, m -> !m.containsKey("event"), "an answer");
     }
 
+    /** Where the final answer of an id stands among all lines received so far (-1 if none yet). */
+    synchronized int positionOfAnswer(Object id) {
+        for (int i = 0; i < lines.size(); i++) {
+            Map<String, Object> m = lines.get(i);
+            if (java.util.Objects.equals(m.get("id"), id) && !m.containsKey("event")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Every line seen so far for an id (events and answers), in arrival order. */
     synchronized List<Map<String, Object>> linesFor(Object id) {
         List<Map<String, Object>> out = new ArrayList<>();

@@ -9,10 +9,12 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.pyexec4j.ExecutionResult;
+import org.pyexec4j.IsolationReport;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.RunRequest;
 import org.pyexec4j.StdStream;
 import org.pyexec4j.internal.output.OutputRecorder;
+import org.pyexec4j.internal.result.LimitHit;
 import org.pyexec4j.internal.result.ResultAssembler;
 import org.pyexec4j.internal.worker.RunOutcome;
 import org.pyexec4j.internal.worker.RunSpec;
@@ -120,6 +122,17 @@ final class Session implements AutoCloseable {
         }
         RunOutcome outcome = w.execute(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid),
                 recorder);
+        return withIsolation(assemble(w, outcome, recorder, timeout, limit));
+    }
+
+    private ExecutionResult withIsolation(ExecutionResult r) {
+        IsolationReport isolation = engine.isolation();
+        return ResultAssembler.withIsolation(r, isolation.level(),
+                LimitHit.of(r, isolation.limits(), engine.config().outputLimitBytes()));
+    }
+
+    private ExecutionResult assemble(WorkerProcess w, RunOutcome outcome, OutputRecorder recorder, Duration timeout,
+                                     long limit) {
         if (outcome.done() != null) {
             return ResultAssembler.finished(outcome.done(), recorder.finish(limit), timeout, outcome.wall());
         }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.pyexec4j.Ending;
 import org.pyexec4j.ExceptionInfo;
 import org.pyexec4j.ExecutionResult;
+import org.pyexec4j.IsolationLevel;
 import org.pyexec4j.ResourceUsage;
 import org.pyexec4j.internal.output.OutputRecorder;
 import org.pyexec4j.internal.wire.WorkerMessage;
@@ -23,14 +24,15 @@ public final class ResultAssembler {
         return new ExecutionResult(withClosingLine(out, d.excType(), exec, timeout), exec, d.excType(), d.excInfo(),
                 d.excStack(), ending, ending == Ending.EXITED ? d.exitCode() : null, null, true,
                 new ResourceUsage(wall, seconds(d.cpuSeconds()), d.peakMemoryBytes()), out.streams(),
-                out.droppedBytes(), d.causes(), d.syntaxError());
+                out.droppedBytes(), d.causes(), d.syntaxError(), null, IsolationLevel.NONE);
     }
 
     /** Killed at timeout + grace: the reference's hard-kill result, with the output kept. */
     public static ExecutionResult killedAfterGrace(OutputRecorder.Recorded out, Duration timeout, Duration wall) {
         return new ExecutionResult(withClosingLine(out, "TimeoutError", timeout, timeout), timeout, "TimeoutError",
                 ExceptionInfo.empty(), List.of(), Ending.KILLED_AFTER_GRACE, null, null, false,
-                new ResourceUsage(wall, Duration.ZERO, 0), out.streams(), out.droppedBytes(), List.of(), null);
+                new ResourceUsage(wall, Duration.ZERO, 0), out.streams(), out.droppedBytes(), List.of(), null, null,
+                IsolationLevel.NONE);
     }
 
     /** The worker process died before it could report (os._exit, a signal, a crash). */
@@ -44,7 +46,25 @@ public final class ResultAssembler {
                 java.util.Map.of());
         return new ExecutionResult(withClosingLine(out, excType, wall, timeout), wall, excType, info, List.of(),
                 exited ? Ending.EXITED : Ending.CRASHED, code, signal, false, new ResourceUsage(wall, Duration.ZERO, 0),
-                out.streams(), out.droppedBytes(), List.of(), null);
+                out.streams(), out.droppedBytes(), List.of(), null, null, IsolationLevel.NONE);
+    }
+
+    /**
+     * The result with what isolation it had and, when it ran into a limit, which one, said in
+     * one line before the closing line.
+     */
+    public static ExecutionResult withIsolation(ExecutionResult r, IsolationLevel isolation, LimitHit hit) {
+        List<String> termOut = r.termOut();
+        List<org.pyexec4j.StreamRun> streams = r.streams();
+        if (hit != null) {
+            termOut = new ArrayList<>(termOut);
+            termOut.add(termOut.size() - 1, hit.line());
+            streams = new ArrayList<>(streams);
+            streams.add(new org.pyexec4j.StreamRun(org.pyexec4j.StdStream.STDERR, 1));
+        }
+        return new ExecutionResult(termOut, r.execTime(), r.excType(), r.excInfo(), r.excStack(), r.ending(),
+                r.exitCode(), r.signal(), r.stateKept(), r.resources(), streams, r.droppedBytes(), r.causes(),
+                r.syntaxError(), hit == null ? null : hit.name(), isolation);
     }
 
     /** One line for term_out that says how the worker died. */

@@ -96,6 +96,8 @@ public final class ResultJson {
                 g.writeStringField("text", r.syntaxError().text());
                 g.writeEndObject();
             }
+            g.writeStringField("limit_hit", r.limitHit());
+            g.writeStringField("isolation", r.isolation().name().toLowerCase(java.util.Locale.ROOT));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -140,12 +140,24 @@ public final class SandboxPlanner {
         }
         c.addAll(List.of("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                 "--tmpfs", "/run"));
+        List<Path> hiddenDirs = new ArrayList<>();
         for (String hidden : List.of("/home", "/root", "/var/run", "/mnt", "/media")) {
-            if (Files.isDirectory(Paths.get(hidden)) && !Files.isSymbolicLink(Paths.get(hidden))) {
-                c.addAll(List.of("--tmpfs", hidden));
+            Path dir = Paths.get(hidden);
+            if (Files.isDirectory(dir) && !Files.isSymbolicLink(dir)) {
+                c.addAll(List.of("--perms", "0755", "--tmpfs", hidden));
+                hiddenDirs.add(dir);
             }
         }
         for (Path prefix : python.prefixes()) {
+            // a Python under a hidden home (pyenv) stays visible; the directories leading to
+            // it must be traversable by the workers' own users (bwrap makes them 0700)
+            for (Path hidden : hiddenDirs) {
+                if (prefix.startsWith(hidden)) {
+                    for (int i = hidden.getNameCount() + 1; i < prefix.getNameCount(); i++) {
+                        c.addAll(List.of("--perms", "0755", "--dir", "/" + prefix.subpath(0, i)));
+                    }
+                }
+            }
             c.addAll(List.of("--ro-bind", prefix.toString(), prefix.toString()));
         }
         c.addAll(List.of("--bind", runtimeDir.toString(), RUNTIME_INSIDE.toString()));

@@ -1,0 +1,51 @@
+package org.pyexec4j.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.pyexec4j.ExecutionResult;
+import org.pyexec4j.Interpreter;
+import org.pyexec4j.IsolationReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code pyexec4j doctor}: what this machine gives: the Python, and the isolation in force. */
+@Command(name = "doctor",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Starts the engine as the other commands would (same options) and says what is in force:"
+                    + " the Python interpreter, the isolation level, network, filesystem, processes,"
+                    + " environment and limits, and every protection it could not enforce here, with why.",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:the engine works and the isolation asked for is in force",
+            "1:the engine works, but some protection asked for is not in force (see 'not enforced')",
+            "2:the engine cannot start (no Python, bad options)"
+        })
+final class DoctorCommand implements Callable<Integer> {
+    private final Streams streams;
+
+    @Mixin
+    EngineOptions engine;
+
+    DoctorCommand(Streams streams) {
+        this.streams = streams;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = streams.outWriter();
+        try (Interpreter py = engine.open()) {
+            out.println("python: " + py.python().executable() + " (" + py.python().version() + ")"
+                    + (py.python().ipythonAvailable() ? ", IPython available" : ""));
+            IsolationReport report = py.isolation();
+            out.print(report.describe());
+            ExecutionResult probe = py.run("import sys\nprint(sys.version.split()[0])");
+            out.println("probe run: " + probe.ending().jsonName() + ", " + probe.output().trim() + " in "
+                    + probe.resources().wall().toMillis() + " ms");
+            out.flush();
+            return report.notEnforced().isEmpty() && report.level() == report.requested() ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package org.pyexec4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The default sandbox, for real: what user code cannot reach. Skipped, with the reason, where the machine lacks it. */
+class IsolationTest {
+    static Interpreter py;
+
+    @BeforeAll
+    static void start() {
+        py = Interpreter.builder().timeout(Duration.ofSeconds(60)).grace(Duration.ofSeconds(1)).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        py.close();
+    }
+
+    static void assumeSandbox() {
+        Assumptions.assumeTrue(py.isolation().level() == IsolationLevel.SANDBOX,
+                "no sandbox on this machine: " + py.isolation().notEnforced());
+    }
+
+    @Test
+    void whatIsInForceIsReportedAndInEveryResult() {
+        IsolationReport report = py.isolation();
+        assertThat(report.requested()).isEqualTo(IsolationLevel.SANDBOX);
+        assertThat(report.describe()).startsWith("isolation: ");
+        ExecutionResult r = py.run("pass");
+        assertThat(r.isolation()).isEqualTo(report.level());
+        assertThat(r.toJson()).contains("\"isolation\":\"" + report.level().name().toLowerCase() + "\"");
+    }
+
+    @Test
+    void aLoopbackListenerOfTheHostIsUnreachable() throws Exception {
+        assumeSandbox();
+        try (ServerSocket listener = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            ExecutionResult r = py.run("import socket\ns = socket.create_connection(('127.0.0.1', "
+                    + listener.getLocalPort() + "), timeout=3)\nprint('connected')");
+            assertThat(r.output()).doesNotContain("connected\n");
+            assertThat(r.excType()).isIn("ConnectionRefusedError", "OSError", "TimeoutError", "socket.timeout");
+        }
+    }
+
+    @Test
+    void filesOutsideTheWorkingDirectoryAreUnreadableAndTmpIsPrivate(@TempDir Path hostTmp) throws Exception {
+        assumeSandbox();
+        Path secret = Files.writeString(hostTmp.resolve("secret.txt"), "top secret");
+        ExecutionResult read = py.run("print(open('" + secret + "').read())");
+        assertThat(read.output()).doesNotContain("top secret");
+        assertThat(read.excType()).isIn("FileNotFoundError", "PermissionError");
+        // the home of the JVM's user is empty inside, but for the way to a Python kept there (pyenv)
+        Path userHome = Path.of(System.getProperty("user.home"));
+        ExecutionResult home = py.run("import os\nprint('\\n'.join(os.listdir('" + userHome + "')) if os.path.isdir('"
+                + userHome + "') else '')");
+        String python = py.python().executable().toString();
+        try (var entries = Files.list(userHome)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (!python.startsWith(entry + "/")) {
+                    assertThat(home.output().lines()).as("host home entry visible").doesNotContain(entry.getFileName().toString());
+                }
+            }
+        }
+        String name = "pyexec4j-private-" + System.nanoTime();
+        ExecutionResult write = py.run(RunRequest.of("open('/tmp/" + name + "', 'w').write('x')\nprint('written')")
+                .inSession("tmp-a"));
+        assertThat(write.output()).isEqualTo("written\n");
+        assertThat(Path.of("/tmp", name)).doesNotExist();
+        if (py.isolation().workerUsers()) {
+            ExecutionResult other = py.run(RunRequest.of("import os\nprint(os.path.exists('/tmp/" + name + "'))")
+                    .inSession("tmp-b"));
+            assertThat(other.output()).isEqualTo("False\n");
+        }
+        ExecutionResult system = py.run("open('/usr/pyexec4j-test', 'w')");
+        assertThat(system.excType()).isIn("PermissionError", "OSError");
+        py.closeSession("tmp-a");
+        py.closeSession("tmp-b");
+    }
+
+    @Test
+    void theHostEnvironmentDoesNotReachUserCode() {
+        Assumptions.assumeTrue(System.getenv("PYEXEC4J_TEST_CANARY") != null,
+                "the canary variable is set by the surefire configuration; run through Maven");
+        ExecutionResult r = py.run("import os\nprint(sorted(os.environ))\nprint(os.environ.get('PYEXEC4J_TEST_CANARY'))");
+        assertThat(r.output()).doesNotContain("canary-7f3a9c").contains("PATH").endsWith("None\n");
+        try (Interpreter open = Interpreter.builder().isolation(IsolationLevel.NONE).build()) {
+            // the canary is there to be found: without isolation it is inherited
+            assertThat(open.run("import os\nprint(os.environ.get('PYEXEC4J_TEST_CANARY'))").output())
+                    .isEqualTo("canary-7f3a9c\n");
+        }
+        try (Interpreter added = Interpreter.builder().environment("MY_SETTING", "42").build()) {
+            assertThat(added.run("import os\nprint(os.environ['MY_SETTING'], os.environ['HOME'] == os.getcwd())")
+                    .output()).isEqualTo("42 True\n");
+        }
+    }
+
+    @Test
+    void signallingTheParentOrTheProcessGroupLeavesTheHostServing() {
+        for (String code : Set.of("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+                "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)",
+                "import os, signal\nos.killpg(0, signal.SIGKILL)",
+                "import os, signal\nos.kill(-1, signal.SIGKILL)")) {
+            py.run(code);
+            assertThat(py.run("print('serving')").output()).as(code).isEqualTo("serving\n");
+        }
+    }
+
+    @Test
+    void aBoundedSpawnStormStopsAtTheLimitAndLeavesNothingBehind() {
+        Assumptions.assumeTrue(py.isolation().processLimit() != null,
+                "no way to limit processes here: " + py.isolation().notEnforced());
+        try (Interpreter small = Interpreter.builder().limits(Limits.defaults().withProcesses(32)).build()) {
+            ExecutionResult r = small.run(RunRequest.of(String.join("\n",
+                    "import os, time",
+                    "children = 0",
+                    "for i in range(10000):",
+                    "    pid = os.fork()",
+                    "    if pid == 0:",
+                    "        time.sleep(120)",
+                    "        os._exit(0)",
+                    "    children += 1",
+                    "print('never')")).inSession("storm").withTimeout(Duration.ofSeconds(30)));
+            assertThat(r.excType()).isEqualTo("BlockingIOError");
+            assertThat(r.limitHit()).isEqualTo("processes");
+            assertThat(r.output()).contains("[pyexec4j: the limit of 32 processes and threads was reached]");
+            ExecutionResult count = small.run(RunRequest.of("print(children)").inSession("storm"));
+            assertThat(Integer.parseInt(count.output().trim())).isBetween(1, 32);
+            small.closeSession("storm");
+            assertThat(small.run("print('after the storm')").output()).isEqualTo("after the storm\n");
+        }
+    }
+
+    @Test
+    void aBigAllocationUnderTheMemoryLimitIsAMemoryError() {
+        try (Interpreter small = Interpreter.builder().isolation(IsolationLevel.LIMITS)
+                .limits(Limits.defaults().withMemoryBytes(1L << 30)).build()) {
+            ExecutionResult r = small.run(RunRequest.of("blob = bytearray(3 * 1024**3)").inSession("m"));
+            assertThat(r.excType()).isEqualTo("MemoryError");
+            assertThat(r.limitHit()).isEqualTo("memory");
+            assertThat(r.termOut().get(r.termOut().size() - 2))
+                    .isEqualTo("[pyexec4j: the memory limit of 1 GiB (address space per process) was reached]\n");
+            ExecutionResult caught = small.run(RunRequest.of(
+                    "try:\n    blob = bytearray(3 * 1024**3)\nexcept MemoryError:\n    print('caught')").inSession("m"));
+            assertThat(caught.output()).isEqualTo("caught\n");
+        }
+    }
+
+    @Test
+    void numpyImportsUnderTheDefaultLimits() {
+        Assumptions.assumeTrue(Pythons.debianHas("numpy"), "Debian's python3 has no numpy (apt-get install python3-numpy)");
+        try (Interpreter np = Interpreter.builder().python(Pythons.DEBIAN.toString()).build()) {
+            ExecutionResult r = np.run("import numpy as np\nprint(int(np.arange(10).sum()), np.linalg.inv(np.eye(3))[0, 0])");
+            assertThat(r.excType()).isNull();
+            assertThat(r.output()).isEqualTo("45 1.0\n");
+        }
+    }
+
+    @Test
+    void anExplicitNoneLevelIsReportedAsSuch() {
+        try (Interpreter open = Interpreter.builder().isolation(IsolationLevel.NONE).build()) {
+            assertThat(open.isolation().level()).isEqualTo(IsolationLevel.NONE);
+            assertThat(open.isolation().networkIsolated()).isFalse();
+            assertThat(open.run("pass").isolation()).isEqualTo(IsolationLevel.NONE);
+        }
+    }
+}
