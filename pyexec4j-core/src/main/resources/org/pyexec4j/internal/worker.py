@@ -789,7 +789,8 @@ class Worker:
         except Exception as fmt_error:  # never let formatting lose the result
             text = "".join(traceback.format_exception_only(type(exc), exc))
             text += f"(pyexec4j could not format the traceback: {fmt_error!r})\n"
-        text = text.replace(self.path, self.file_name)
+        if self.path:
+            text = text.replace(self.path, self.file_name)
         stack = []
         user_tbs = [tb for _, tb in _user_frames(exc.__traceback__, engine_codes)]
         summary = traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in user_tbs)
@@ -1079,6 +1080,7 @@ class Zygote:
 
     def become_worker(self, msg):
         code = 70
+        log = 2
         try:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -1093,12 +1095,13 @@ class Zygote:
             confine = None
             if self.confine:
                 confine = (self.confine["sessions_root"], self.limits.get("nproc"))
+            log = os.dup(2)  # the zygote's stderr, the engine's log, before fd 2 is the code's
             worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
                             msg.get("ipython", False), confine)
             worker.serve()
         except BaseException:  # noqa: B902
             try:
-                traceback.print_exc(file=sys.__stderr__)
+                os.write(log, f"worker {msg.get('id')}: {traceback.format_exc()}".encode("utf-8", "replace"))
             except Exception:
                 pass
         finally:

@@ -90,20 +90,14 @@ public final class RawStream {
      * @return false at the end of the stream
      */
     public synchronized boolean readAvailable() throws IOException {
-        ByteBuffer buf = BUFFER.get();
         while (!atSync) {
-            int n = channel.read(buf);
+            int n = readOnce();
             if (n < 0) {
                 return false;
             }
             if (n == 0) {
                 return true;
             }
-            buf.flip();
-            byte[] bytes = new byte[buf.remaining()];
-            buf.get(bytes);
-            buf.clear();
-            accept(bytes);
         }
         return true;
     }
@@ -119,7 +113,7 @@ public final class RawStream {
     /** Reads until the next sync token (or the end, or nothing more available). */
     public synchronized void drainToSync() throws IOException {
         while (!atSync && !endSeen && !ended.isDone()) {
-            if (!readOnce()) {
+            if (readOnce() <= 0) {
                 return;
             }
         }
@@ -141,7 +135,7 @@ public final class RawStream {
         while (!endSeen && !ended.isDone()) {
             if (atSync) {
                 passSync();
-            } else if (!readOnce()) {
+            } else if (readOnce() <= 0) {
                 return;
             }
         }
@@ -160,19 +154,18 @@ public final class RawStream {
         ended.complete(null);
     }
 
-    private boolean readOnce() throws IOException {
+    /** One read: bytes read (then taken in), 0 when none is available, -1 at the end. */
+    private int readOnce() throws IOException {
         ByteBuffer buf = BUFFER.get();
         buf.clear();
         int n = channel.read(buf);
-        if (n <= 0) {
-            return false;
+        if (n > 0) {
+            buf.flip();
+            byte[] bytes = new byte[buf.remaining()];
+            buf.get(bytes);
+            accept(bytes);
         }
-        buf.flip();
-        byte[] bytes = new byte[buf.remaining()];
-        buf.get(bytes);
-        buf.clear();
-        accept(bytes);
-        return true;
+        return n;
     }
 
     private void accept(byte[] fresh) {
