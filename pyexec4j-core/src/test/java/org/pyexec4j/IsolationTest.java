@@ -143,6 +143,22 @@ class IsolationTest {
     }
 
     @Test
+    void aForkLoopThatSwallowsFailuresIsStillInterruptedAtItsLimit() {
+        // most interrupts land in Python's fork hooks, which drop exceptions: they must not be lost
+        Assumptions.assumeTrue(py.isolation().processLimit() != null,
+                "no way to limit processes here: " + py.isolation().notEnforced());
+        try (Interpreter small = Interpreter.builder().limits(Limits.defaults().withProcesses(16))
+                .grace(Duration.ofSeconds(3)).build()) {
+            ExecutionResult r = small.run(RunRequest.of("import os\nwhile True:\n    try:\n        os.fork()\n"
+                    + "    except OSError:\n        pass").withTimeout(Duration.ofSeconds(2)));
+            assertThat(r.ending()).isEqualTo(Ending.TIMED_OUT);
+            assertThat(r.output()).doesNotContain("worker.py");
+            assertThat(r.limitHit()).isEqualTo("processes");
+            assertThat(small.run("print('next')").output()).isEqualTo("next\n");
+        }
+    }
+
+    @Test
     void aBigAllocationUnderTheMemoryLimitIsAMemoryError() {
         try (Interpreter small = Interpreter.builder().isolation(IsolationLevel.LIMITS)
                 .limits(Limits.defaults().withMemoryBytes(1L << 30)).build()) {

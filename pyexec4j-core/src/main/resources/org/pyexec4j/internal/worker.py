@@ -354,21 +354,23 @@ def _is_hidden_frame(frame):
     return filename.startswith("<frozen importlib.") or filename.startswith(_IMPORTLIB_DIR)
 
 
-def _filter_stack(te):
-    te.stack[:] = [f for f in te.stack if not _is_hidden_frame(f)]
-    for chained in (te.__cause__, te.__context__):
-        if chained is not None:
-            _filter_stack(chained)
+def _strip_stack(te, exc, engine_codes, seen):
+    """Removes the engine's frames (by identity) and importlib's from a traceback and the
+    tracebacks chained to it; te.stack matches exc's traceback entry for entry."""
+    if id(exc) in seen:
+        return
+    seen.add(id(exc))
+    kept = {i for i, _ in _user_frames(exc.__traceback__, engine_codes)}
+    te.stack[:] = [f for i, f in enumerate(te.stack) if i in kept and not _is_hidden_frame(f)]
+    for chained_te, chained in ((te.__cause__, exc.__cause__), (te.__context__, exc.__context__)):
+        if chained_te is not None and chained is not None:
+            _strip_stack(chained_te, chained, engine_codes, seen)
 
 
 def _format_standard(exc, engine_codes):
     te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
-    # Entries of te.stack match the traceback chain one to one: drop the engine's frames
-    # by identity, keeping the "Traceback (most recent call last):" header as the reference does.
-    kept = {i for i, _ in _user_frames(exc.__traceback__, engine_codes)}
     had_frames = bool(te.stack)
-    te.stack[:] = [f for i, f in enumerate(te.stack) if i in kept]
-    _filter_stack(te)
+    _strip_stack(te, exc, engine_codes, set())
     lines = list(te.format())
     if had_frames and not te.stack:
         # e.g. a SyntaxError from compile(): the reference keeps the header line
@@ -604,6 +606,9 @@ class Worker:
                         st.deadline = now + REINTERRUPT_EVERY_SECONDS
                 if fire:
                     self._interrupt(run_id, timed_out=True)
+                elif _INTERRUPT_LOST[0] and st.busy:
+                    _INTERRUPT_LOST[0] = False
+                    signal.pthread_kill(self.main_ident, signal.SIGINT)
         except BaseException:  # noqa: B902 - EOF, a broken channel: the host is gone
             pass
         kill_tree(os.getpid(), include_root=False)
@@ -783,7 +788,7 @@ class Worker:
     def _describe(self, exc, timed_out, interrupted):
         if exc is None:
             return {"ending": "completed", "exc_type": None, "exc_info": None, "exc_stack": None}
-        engine_codes = (self._execute.__code__, self._on_sigint.__code__)
+        engine_codes = (self._execute.__code__, self._on_sigint.__code__) + tuple(_HIDDEN_CODES)
         try:
             text = _format_ipython(exc) if self.ipython else _format_standard(exc, engine_codes)
         except Exception as fmt_error:  # never let formatting lose the result
@@ -895,6 +900,8 @@ def _join_cgroup(cgroup, worker_id, pid, nproc):
 
 _SPAWNED = [False]  # a process may have been started since the last run ended
 _LAST_RAW_FD = [0]  # the fd of the last os.write to fd 1 or 2
+_INTERRUPT_LOST = [False]  # an interrupt landed in a fork hook, where Python drops it
+_HIDDEN_CODES = set()  # code of the engine's wrappers around os functions: never in a user's traceback
 
 
 def _flushing(fn):
@@ -922,6 +929,33 @@ def _flushing_fd_writer(fn):
     return wrapper
 
 
+def _at_fork(hook):
+    """Python ignores exceptions in fork hooks: an interrupt that lands in one would be lost
+    (a fork loop spends most of its time there). It is raised again, to land in user code."""
+    def guarded():
+        try:
+            hook()
+        except KeyboardInterrupt:
+            _INTERRUPT_LOST[0] = True  # the engine thread sends it again at its next tick
+
+    return guarded
+
+
+def _raising_lost_interrupt(fn):
+    """An interrupt that a fork hook swallowed is raised here, in the caller's code."""
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if _INTERRUPT_LOST[0] and _ENGINE is not None:
+                _INTERRUPT_LOST[0] = False
+                raise KeyboardInterrupt
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
 def _after_fork_in_child():
     if _ENGINE is not None:
         _ENGINE.in_forked_child()
@@ -931,8 +965,8 @@ def _prepare_process():
     """Done once in the zygote, inherited by every worker: hooks that flush Python-level
     output before anything that writes at the fd level or replaces the process, thread
     attribution for late output, and a first walk through the run path."""
-    os.register_at_fork(before=_flush_engine, after_in_child=_after_fork_in_child,
-                        after_in_parent=lambda: _SPAWNED.__setitem__(0, True))
+    os.register_at_fork(before=_at_fork(_flush_engine), after_in_child=_at_fork(_after_fork_in_child),
+                        after_in_parent=_at_fork(lambda: _SPAWNED.__setitem__(0, True)))
     for name in ("system", "posix_spawn", "posix_spawnp", "execv", "execve", "execl",
                  "execle", "execlp", "execlpe", "execvp", "execvpe", "_exit", "abort"):
         if hasattr(os, name):
@@ -940,6 +974,9 @@ def _prepare_process():
     for name in ("write", "writev"):
         if hasattr(os, name):
             setattr(os, name, _flushing_fd_writer(getattr(os, name)))
+    for name in ("fork", "forkpty"):
+        if hasattr(os, name):
+            setattr(os, name, _raising_lost_interrupt(getattr(os, name)))
     subprocess.Popen._execute_child = _flushing(subprocess.Popen._execute_child)
 
     original_start = threading.Thread.start
@@ -949,6 +986,8 @@ def _prepare_process():
         return original_start(thread)
 
     threading.Thread.start = start
+    for fn in (os.system, os.write, os.fork, start, _at_fork(None)):
+        _HIDDEN_CODES.add(fn.__code__)
     _warm_up()
 
 

@@ -31,7 +31,10 @@ public record LimitHit(String name, String line) {
         if (limits.fileSizeBytes() != null && ((r.signal() != null && r.signal() == SIGXFSZ) || EFBIG.equals(first))) {
             return hit("file_size", "the file size limit of " + bytes(limits.fileSizeBytes()) + " was reached");
         }
-        if (limits.processes() != null && "BlockingIOError".equals(type) && EAGAIN.equals(first)) {
+        boolean forkFailedOnTheWay = r.causes().stream().anyMatch(
+                c -> c.type().equals("BlockingIOError") && c.message().startsWith("[Errno " + EAGAIN + "]"));
+        if (limits.processes() != null
+                && (("BlockingIOError".equals(type) && EAGAIN.equals(first)) || forkFailedOnTheWay)) {
             return hit("processes", "the limit of " + limits.processes() + " processes and threads was reached");
         }
         if (limits.openFiles() != null && EMFILE.equals(first)) {
