@@ -76,6 +76,25 @@ class OutputCaptureTest {
     }
 
     @Test
+    void garbageWrittenToEveryDescriptorEndsOnlyThatWorker() {
+        // hostile code can find the control connection among its fds: it loses its own worker,
+        // and the result still comes, with the output so far
+        ExecutionResult r = py.run(RunRequest.of(String.join("\n",
+                "import os",
+                "print('before', flush=True)",
+                "for fd in range(3, 256):",
+                "    try:",
+                "        os.write(fd, b'garbage\\n{\"t\": \"done\"}\\n')",
+                "    except OSError:",
+                "        pass")).inSession("garbage").withTimeout(Duration.ofSeconds(20)));
+        assertThat(r.stateKept()).isFalse();
+        assertThat(r.output()).startsWith("before\n");
+        assertThat(r.resources().wall()).isLessThan(Duration.ofSeconds(15));
+        assertThat(py.run(RunRequest.of("print('serving')").inSession("garbage")).output()).endsWith("serving\n");
+        py.closeSession("garbage");
+    }
+
+    @Test
     void replacedStreamsAreRestoredForTheNextRun() {
         py.run(RunRequest.of("import sys, io\nsys.stdout = io.StringIO()\nsys.stdout.close()").inSession("streams"));
         assertThat(py.run(RunRequest.of("print('visible')").inSession("streams")).output()).isEqualTo("visible\n");

@@ -8,16 +8,13 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 import org.pyexec4j.ExecutionResult;
-import org.pyexec4j.Interpreter;
 import org.pyexec4j.RunRequest;
 
 /**
@@ -31,28 +28,16 @@ import org.pyexec4j.RunRequest;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 @Threads(ConcurrentSessionsBenchmark.SESSIONS)
-public class ConcurrentSessionsBenchmark {
+public class ConcurrentSessionsBenchmark extends InterpreterState {
     static final int SESSIONS = 8;
 
-    /** The Python executable; {@code default}: {@code -Dpyexec4j.python} or the builder's default. */
-    @Param(InterpreterChoice.DEFAULT)
-    public String python;
 
-    /** NONE, LIMITS or SANDBOX; {@code default}: {@code -Dpyexec4j.isolation} or the builder's default. */
-    @Param(InterpreterChoice.DEFAULT)
-    public String isolation;
 
-    private Interpreter py;
 
-    @Setup(Level.Trial)
-    public void start() {
-        py = InterpreterChoice.startAndDescribe(python, isolation);
+    @Override
+    protected void check() {
     }
 
-    @TearDown(Level.Trial)
-    public void close() {
-        py.close();
-    }
 
     /** The session of one caller thread. */
     @State(Scope.Thread)

@@ -4,18 +4,13 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pyexec4j.ExecutionResult;
-import org.pyexec4j.Interpreter;
 import org.pyexec4j.RunRequest;
 
 /**
@@ -29,7 +24,7 @@ import org.pyexec4j.RunRequest;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
-public class OutputBenchmark {
+public class OutputBenchmark extends InterpreterState {
     static final int MIB = 1 << 20;
     static final int BULK_MIB = 8;
     static final int LINES = 100_000;
@@ -45,27 +40,15 @@ public class OutputBenchmark {
                 print(i)
             """.formatted(LINES)).inSession("lines");
 
-    /** The Python executable; {@code default}: {@code -Dpyexec4j.python} or the builder's default. */
-    @Param(InterpreterChoice.DEFAULT)
-    public String python;
 
-    /** NONE, LIMITS or SANDBOX; {@code default}: {@code -Dpyexec4j.isolation} or the builder's default. */
-    @Param(InterpreterChoice.DEFAULT)
-    public String isolation;
 
-    private Interpreter py;
 
-    @Setup(Level.Trial)
-    public void start() {
-        py = InterpreterChoice.startAndDescribe(python, isolation);
+    @Override
+    protected void check() {
         Expect.onlyX(py.run(BULK), BULK_MIB * MIB);
         Expect.lines(py.run(MANY_LINES), LINES);
     }
 
-    @TearDown(Level.Trial)
-    public void close() {
-        py.close();
-    }
 
     /** 8 MiB written to {@code sys.stdout} in 1 MiB chunks. */
     @Benchmark

@@ -4,18 +4,13 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pyexec4j.ExecutionResult;
-import org.pyexec4j.Interpreter;
 import org.pyexec4j.RunRequest;
 
 /**
@@ -28,7 +23,7 @@ import org.pyexec4j.RunRequest;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
-public class RunBenchmark {
+public class RunBenchmark extends InterpreterState {
     private static final String HELLO = "print('hello')";
     private static final RunRequest WARM = RunRequest.of(HELLO).inSession("warm");
     private static final RunRequest FRESH = RunRequest.of(HELLO).inSession("fresh").withReset(true);
@@ -39,28 +34,16 @@ public class RunBenchmark {
             f(1)
             """).inSession("exception");
 
-    /** The Python executable; {@code default}: {@code -Dpyexec4j.python} or the builder's default. */
-    @Param(InterpreterChoice.DEFAULT)
-    public String python;
 
-    /** NONE, LIMITS or SANDBOX; {@code default}: {@code -Dpyexec4j.isolation} or the builder's default. */
-    @Param(InterpreterChoice.DEFAULT)
-    public String isolation;
 
-    private Interpreter py;
 
-    @Setup(Level.Trial)
-    public void start() {
-        py = InterpreterChoice.startAndDescribe(python, isolation);
+    @Override
+    protected void check() {
         Expect.printed(py.run(WARM), "hello\n");
         Expect.printed(py.run(FRESH), "hello\n");
         Expect.raised(py.run(EXCEPTION), "ZeroDivisionError");
     }
 
-    @TearDown(Level.Trial)
-    public void close() {
-        py.close();
-    }
 
     /** {@code print('hello')} in a kept session ({@code reset=false}): the per-run overhead. */
     @Benchmark

@@ -39,6 +39,7 @@ public final class RawStream {
     private long syncs;
     private boolean endSeen;
     private boolean atSync;
+    private boolean framesOver;
     private long lateBytes;
 
     public RawStream(ReadableByteChannel channel, StdStream stream) {
@@ -130,6 +131,17 @@ public final class RawStream {
         }
     }
 
+    /**
+     * The worker's control connection is gone: no frame will come, so sync tokens no longer
+     * wait for one (they are passed as they come) and reading goes on to the end.
+     */
+    public synchronized void noMoreFrames() {
+        framesOver = true;
+        while (atSync) {
+            passSync();
+        }
+    }
+
     /** Reads until the end token was seen, or nothing more is available; no frame will follow. */
     public synchronized void drainUntilEnd() throws IOException {
         while (!endSeen && !ended.isDone()) {
@@ -207,6 +219,11 @@ public final class RawStream {
             }
             deliver(data, from, at);
             if (data[t] == 's') {
+                if (framesOver) {
+                    syncs++;
+                    from = t + TOKEN_TAIL;
+                    continue;
+                }
                 atSync = true;
                 pending = Arrays.copyOfRange(data, at, data.length);
                 return;

@@ -147,6 +147,13 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                     @Override
                     public void onClosed() {
                         ready.completeExceptionally(new PyExec4jException("worker " + id + " closed its control channel"));
+                        ActiveRun run = active;
+                        if (run != null) { // read the raw streams to their end: no frame will order them now
+                            run.out.noMoreFrames();
+                            run.err.noMoreFrames();
+                            resume(run.out);
+                            resume(run.err);
+                        }
                         controlEnded.complete(null);
                     }
                 });
