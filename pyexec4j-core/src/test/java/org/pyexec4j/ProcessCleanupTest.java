@@ -86,15 +86,7 @@ class ProcessCleanupTest {
     @Test
     void workersExitWhenTheJvmDies() throws Exception {
         Path pidFile = tmp.resolve("orphan.pid");
-        Process host = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), OrphanHost.class.getName(), pidFile.toString(), "LIMITS")
-                .redirectErrorStream(true).start();
-        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(host.getInputStream()));
-        String line;
-        do {
-            line = lines.readLine();
-        } while (line != null && !line.equals("ready"));
-        assertThat(line).as("the host JVM said ready").isEqualTo("ready");
+        Process host = startOrphanHost(pidFile.toString(), IsolationLevel.LIMITS);
         List<Long> pythons = host.descendants().map(ProcessHandle::pid).collect(Collectors.toList());
         assertThat(pythons).isNotEmpty();
         long daemon = Long.parseLong(Files.readString(pidFile).trim());
@@ -123,15 +115,7 @@ class ProcessCleanupTest {
         assertThat(descendants()).isSubsetOf(before);
         assertThat(ourThreads()).isEmpty();
 
-        Process host = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), OrphanHost.class.getName(), "/tmp/orphan.pid", "SANDBOX")
-                .redirectErrorStream(true).start();
-        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(host.getInputStream()));
-        String line;
-        do {
-            line = lines.readLine();
-        } while (line != null && !line.equals("ready"));
-        assertThat(line).isEqualTo("ready");
+        Process host = startOrphanHost("/tmp/orphan.pid", IsolationLevel.SANDBOX);
         List<Long> sandboxed = host.descendants().map(ProcessHandle::pid).collect(Collectors.toList());
         assertThat(sandboxed).isNotEmpty();
         host.destroyForcibly();
@@ -139,6 +123,20 @@ class ProcessCleanupTest {
         for (long pid : sandboxed) {
             awaitGone(pid);
         }
+    }
+
+    /** A JVM running {@link OrphanHost}, once it said it is ready. */
+    private static Process startOrphanHost(String pidFile, IsolationLevel level) throws Exception {
+        Process host = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OrphanHost.class.getName(), pidFile, level.name())
+                .redirectErrorStream(true).start();
+        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(host.getInputStream()));
+        String line;
+        do {
+            line = lines.readLine();
+        } while (line != null && !line.equals("ready"));
+        assertThat(line).as("the host JVM said ready").isEqualTo("ready");
+        return host;
     }
 
     static void awaitGone(long pid) throws InterruptedException {
