@@ -20,11 +20,16 @@ Everything else, including what the reference's children write to file descripto
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 
 
 def main():
+    # A process started with SIGINT ignored (a background job, some CI runners) passes that on,
+    # and Python then never raises KeyboardInterrupt: the reference's timeout would turn into
+    # its hard kill. Restore Python's own handler, as in an interactive shell.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # The results go to a private copy of fd 1; fd 1 itself becomes stderr, so output that the
     # reference's forked children write at the fd level cannot corrupt the result stream.
     results = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="backslashreplace")

@@ -98,6 +98,10 @@ public final class Engine implements AutoCloseable {
             plan.close();
             throw new PyExec4jException("cannot open the worker socket in " + runtime + ": " + e.getMessage(), e);
         }
+        if (plan.report().level() != plan.report().requested()) {
+            LOG.warn("isolation {} is not possible here; running with {}: {}", plan.report().requested(),
+                    plan.report().level(), String.join("; ", plan.report().notEnforced()));
+        }
         Engine engine = new Engine(config, python, runtime, sessionsRoot, plan, server, io, prefix);
         try {
             engine.zygote();
