@@ -478,7 +478,7 @@ def _current_run():
 class Worker:
     def __init__(self, socket_path, worker_id, secret, file_name, ipython, confine=None):
         global _ENGINE
-        self.confine = confine  # (sessions root, process limit) until the first run
+        self.confine = confine  # a Confinement to enter at the first run, or None
         self.workdir = None
         self.file_name = file_name
         self.ipython = ipython
@@ -700,9 +700,8 @@ class Worker:
             os.environ["HOME"] = self.workdir
             if self.confine is not None:
                 # the session's user: the same for every worker the session has
-                sessions_root, nproc = self.confine
-                self.confine = None
-                _confine(self.workdir, sessions_root, msg["uid"], nproc)
+                confinement, self.confine = self.confine, None
+                confinement.enter(self.workdir, msg["uid"])
         os.chdir(self.workdir)
         if self.workdir in sys.path:
             sys.path.remove(self.workdir)
@@ -858,31 +857,42 @@ def _mount(source, target, fstype, flags, data=None):
         raise OSError(errno, f"mount {target!r}: {os.strerror(errno)}")
 
 
-def _confine(workdir, sessions_root, uid, nproc):
-    """As root inside the sandbox: a mount namespace of our own, with a private /tmp and no
-    other session's directory, then an unprivileged user of our own (which drops every
-    capability: no signal reaches the zygote or another session, no root-only file opens)."""
-    if _libc.unshare(CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
-    _mount(None, b"/", None, MS_REC | MS_PRIVATE)
-    os.makedirs(workdir, exist_ok=True)
-    os.chown(workdir, uid, uid)
-    os.chmod(workdir, 0o700)
-    stage = "/run/.pyexec4j-own"
-    os.makedirs(stage, exist_ok=True)
-    _mount(workdir.encode(), stage.encode(), None, MS_BIND)
-    _mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"mode=1777")
-    if not os.path.realpath(sessions_root).startswith("/tmp/"):
-        _mount(b"tmpfs", sessions_root.encode(), b"tmpfs", 0, b"mode=0711")
-    os.makedirs(workdir, exist_ok=True)
-    _mount(stage.encode(), workdir.encode(), None, MS_BIND)
-    _libc.umount2(stage.encode(), 2)
-    if nproc is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+class Confinement:
+    """As root inside the sandbox, in two steps. While the worker waits in the pool: a mount
+    namespace of its own with a private /tmp and no session directory at all (the costly
+    part). At its session's first run: that session's directory bound back in, then the
+    session's own unprivileged user (which drops every capability: no signal reaches the
+    zygote or another session, no root-only file opens)."""
+
+    def __init__(self, sessions_root, nproc):
+        self.sessions_root = sessions_root
+        self.nproc = nproc
+        if _libc.unshare(CLONE_NEWNS) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+        _mount(None, b"/", None, MS_REC | MS_PRIVATE)
+        # a handle on the real directory (in this namespace: a bind needs its source here), to
+        # find the session's among them once it is known
+        self.root_fd = os.open(sessions_root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        _mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"mode=1777")
+        if not os.path.realpath(sessions_root).startswith("/tmp/"):
+            _mount(b"tmpfs", sessions_root.encode(), b"tmpfs", 0, b"mode=0711")
+
+    def enter(self, workdir, uid):
+        name = os.path.relpath(workdir, self.sessions_root)
+        if os.sep in name or name.startswith("."):
+            raise ValueError(f"{workdir} is not a directory directly in {self.sessions_root}")
+        real = f"/proc/self/fd/{self.root_fd}/{name}"
+        os.chown(real, uid, uid)
+        os.chmod(real, 0o700)
+        os.makedirs(workdir, exist_ok=True)
+        _mount(real.encode(), workdir.encode(), None, MS_BIND)
+        os.close(self.root_fd)
+        if self.nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
 def _join_cgroup(cgroup, worker_id, pid, nproc):
@@ -1133,7 +1143,7 @@ class Zygote:
             _apply_limits(self.limits)
             confine = None
             if self.confine:
-                confine = (self.confine["sessions_root"], self.limits.get("nproc"))
+                confine = Confinement(self.confine["sessions_root"], self.limits.get("nproc"))
             log = os.dup(2)  # the zygote's stderr, the engine's log, before fd 2 is the code's
             worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
                             msg.get("ipython", False), confine)

@@ -38,6 +38,8 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private static final Duration START_LIMIT = Duration.ofSeconds(30);
     /** How long the end of a run may wait for output still in flight. */
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
+    /** How long a worker whose control connection was closed gets to exit by itself. */
+    private static final Duration SELF_EXIT_LIMIT = Duration.ofMillis(500);
 
     private final String id;
     private final String secret;
@@ -374,7 +376,10 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
             return;
         }
         closed = true;
-        killTree();
+        // Closing the control connection is enough for a worker that is not stuck: it ends
+        // everything below it and exits, and the zygote stays free to fork. A stuck one
+        // (C code holding the GIL) is killed with its tree.
+        boolean connected = control.isDone() && !control.isCompletedExceptionally();
         control.thenAccept(ch -> io.close(ch, new WorkerIo.Handler() {
             @Override
             public boolean onReady(SelectionKey key) {
@@ -388,7 +393,12 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         }));
         control.completeExceptionally(new PyExec4jException("worker " + id + " closed"));
         if (pid > 0 && zygote.isAlive()) {
+            if (!connected || !exitsWithin(zygote.exitOf(id), SELF_EXIT_LIMIT)) {
+                killTree();
+            }
             awaitQuietly(zygote.exitOf(id), "exit at close");
+        } else {
+            killTree();
         }
         for (RawStream raw : List.copyOf(open)) {
             awaitQuietly(raw.ended(), "end of output at close");
@@ -425,6 +435,18 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         } catch (ExecutionException | TimeoutException e) {
             throw new PyExec4jException("Python worker " + id + " (pid " + pid + ") did not open " + what + " within "
                     + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog(), e);
+        }
+    }
+
+    private static boolean exitsWithin(CompletableFuture<?> exit, Duration limit) {
+        try {
+            exit.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
