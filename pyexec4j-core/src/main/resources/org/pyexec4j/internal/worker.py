@@ -33,6 +33,7 @@ import warnings
 PROTOCOL_VERSION = "1"
 PR_SET_CHILD_SUBREAPER = 36
 FLUSH_AFTER_SECONDS = 0.005
+QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped writing
 FLUSH_AT_CHARS = 1 << 18
 REINTERRUPT_EVERY_SECONDS = 1.0
 
@@ -167,15 +168,16 @@ class OutputBuffer:
 
     def flush(self, sync=False):
         """With sync, a sync token goes out even with nothing buffered: raw output written
-        before it (say by a child that has finished) is then ordered before what follows."""
+        before it (say by a child that has finished) is then ordered before what follows.
+        Returns whether Python-level output was sent."""
         with self._lock:
             if sync and not self._groups and self._run is not None:
                 _, token, fds = self._run
                 for fd in fds:
                     _write_all(fd, token)
                 self._channel.send({"t": "out", "g": []})
-            else:
-                self._flush_locked()
+                return False
+            return self._flush_locked()
 
     def current_run(self):
         run = self._run
@@ -188,6 +190,8 @@ class OutputBuffer:
             for fd in fds:
                 _write_all(fd, token)
             self._channel.send({"t": "out", "g": groups})
+            return True
+        return False
 
 
 
@@ -502,6 +506,7 @@ class Worker:
         for fd in (self.wake_r, self.wake_w):
             os.set_inheritable(fd, False)
         self.output = OutputBuffer(self.control)
+        self.tick = FLUSH_AFTER_SECONDS
         self.module = None
         self._install_streams()
         signal.signal(signal.SIGINT, self._on_sigint)
@@ -581,8 +586,7 @@ class Worker:
                 now = time.monotonic()
                 # while a run is active, tick to flush buffered output (the write path
                 # never wakes this thread: that would cost every print a thread switch)
-                due = [t for t in (st.deadline, now + FLUSH_AFTER_SECONDS if st.busy else None)
-                       if t is not None]
+                due = [t for t in (st.deadline, now + self.tick if st.busy else None) if t is not None]
                 timeout = max(0.0, min(due) - now) if due else None
                 for key, _ in sel.select(timeout):
                     if key.data == "wake":
@@ -598,7 +602,9 @@ class Worker:
                     continue
                 now = time.monotonic()
                 if st.busy:
-                    self.output.flush()
+                    # tick often while the code writes, less and less while it does not
+                    wrote = self.output.flush()
+                    self.tick = FLUSH_AFTER_SECONDS if wrote else min(self.tick * 2, QUIET_TICK_SECONDS)
                 with st.lock:
                     fire = st.deadline is not None and now >= st.deadline
                     if fire:
@@ -617,6 +623,7 @@ class Worker:
     def _command(self, msg):
         kind = msg.get("t")
         if kind == "run":
+            self.tick = FLUSH_AFTER_SECONDS
             with self.runs_ready:
                 self.state.busy = True
                 self.runs.append(msg)
