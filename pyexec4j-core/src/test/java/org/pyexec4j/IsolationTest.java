@@ -118,6 +118,20 @@ class IsolationTest {
     }
 
     @Test
+    void sessionsCannotSeeOrSignalEachOther() {
+        Assumptions.assumeTrue(py.isolation().workerUsers(), "workers do not run as users of their own here: "
+                + py.isolation().notEnforced());
+        String pid = py.run(RunRequest.of("import os\nprint(os.getpid())").inSession("seen")).output().trim();
+        ExecutionResult look = py.run(RunRequest.of("import os, signal\nprint(sorted(os.listdir('/proc')))\n"
+                + "os.kill(" + pid + ", signal.SIGKILL)").inSession("looking"));
+        assertThat(look.output()).doesNotContain("'" + pid + "'");
+        assertThat(look.excType()).isIn("PermissionError", "ProcessLookupError");
+        assertThat(py.run(RunRequest.of("print('alive')").inSession("seen")).output()).isEqualTo("alive\n");
+        py.closeSession("seen");
+        py.closeSession("looking");
+    }
+
+    @Test
     void aBoundedSpawnStormStopsAtTheLimitAndLeavesNothingBehind() {
         Assumptions.assumeTrue(py.isolation().processLimit() != null,
                 "no way to limit processes here: " + py.isolation().notEnforced());

@@ -881,6 +881,12 @@ class Confinement:
         # find the session's among them once it is known
         self.root_fd = os.open(sessions_root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         _mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"mode=1777")
+        # a /proc of our own that shows only our own user's processes: once the worker is its
+        # session's user, other sessions, the zygote and the sandbox's init are invisible
+        try:
+            _mount(b"proc", b"/proc", b"proc", 0, b"hidepid=2")
+        except OSError:
+            pass  # an old kernel shares one procfs per PID namespace: then they stay visible
         if not os.path.realpath(sessions_root).startswith("/tmp/"):
             _mount(b"tmpfs", sessions_root.encode(), b"tmpfs", 0, b"mode=0711")
 
