@@ -131,6 +131,7 @@ class OutputBuffer:
         self._channel = channel
         self._lock = threading.Lock()
         self._groups = []
+        self._current = None  # the list of writes of the last group
         self._stream = 0
         self._chars = 0
         self._run = None  # (run id, sync token, raw fds) while a run is active
@@ -148,23 +149,42 @@ class OutputBuffer:
             self._run = None
         return groups
 
-    def write(self, stream, text):
-        if threading.get_ident() != self._main:
-            born = getattr(threading.current_thread(), "_pyexec4j_run", None)
-            run = self._run
-            if born is not None and (run is None or born != run[0]):
-                return
-        with self._lock:
-            if self._run is None:
-                return
-            if stream != self._stream or not self._groups:
-                self._groups.append([stream, [text]])
-                self._stream = stream
-            else:
-                self._groups[-1][1].append(text)
-            self._chars += len(text)
-            if self._chars >= FLUSH_AT_CHARS:
-                self._flush_locked()
+    def writer(self, stream):
+        """The write() of one stream. It is the hot path of every print, so it is a closure
+        over locals: one call, a lock, an append."""
+        lock = self._lock
+        main = self._main
+        get_ident = threading.get_ident
+        buf = self
+
+        def write(text):
+            if type(text) is not str and not isinstance(text, str):
+                raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+            if not text:
+                return 0
+            if get_ident() != main and buf._late():
+                return len(text)
+            with lock:
+                if buf._run is None:
+                    return len(text)
+                if stream == buf._stream and buf._groups:
+                    buf._current.append(text)
+                else:
+                    buf._current = [text]
+                    buf._groups.append([stream, buf._current])
+                    buf._stream = stream
+                buf._chars += len(text)
+                if buf._chars >= FLUSH_AT_CHARS:
+                    buf._flush_locked()
+            return len(text)
+
+        return write
+
+    def _late(self):
+        """A write from a thread that an earlier run started, or made between runs."""
+        born = getattr(threading.current_thread(), "_pyexec4j_run", None)
+        run = self._run
+        return born is not None and (run is None or born != run[0])
 
     def flush(self, sync=False):
         """With sync, a sync token goes out even with nothing buffered: raw output written
@@ -218,13 +238,7 @@ class PythonStream(io.TextIOBase):
         self._fd = fd
         self._name = name
         self.raw_buffer = _FdBytes(fd, self)
-
-    def write(self, s):
-        if not isinstance(s, str):
-            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
-        if s:
-            self._out.write(self._stream, s)
-        return len(s)
+        self.write = buffer.writer(stream)
 
     def flush(self):
         self._out.flush()
