@@ -44,7 +44,7 @@ public final class OutputRecorder {
         if (closed || text.isEmpty()) {
             return;
         }
-        OutputChunk chunk = new OutputChunk(stream, text);
+        OutputChunk chunk = new OutputChunk(stream, wellFormed(text));
         notifyListener(chunk, false);
         keep(chunk);
     }
@@ -54,7 +54,7 @@ public final class OutputRecorder {
         if (closed || text.isEmpty()) {
             return;
         }
-        OutputChunk chunk = new OutputChunk(StdStream.STDERR, text);
+        OutputChunk chunk = new OutputChunk(StdStream.STDERR, wellFormed(text));
         notifyListener(chunk, true);
         keep(chunk);
     }
@@ -142,6 +142,36 @@ public final class OutputRecorder {
             from++; // never start inside a character
         }
         return new OutputChunk(chunk.stream(), new String(utf8, from, utf8.length - from, StandardCharsets.UTF_8));
+    }
+
+    /** The text with every lone surrogate (Python's str allows them) replaced by U+FFFD. */
+    static String wellFormed(String s) {
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                boolean pair = Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1));
+                if (!pair) {
+                    return replaceLoneSurrogates(s);
+                }
+                i++;
+            }
+        }
+        return s;
+    }
+
+    private static String replaceLoneSurrogates(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                sb.append(c).append(s.charAt(++i));
+            } else {
+                sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+        return sb.toString();
     }
 
     static long utf8Length(String s) {

@@ -36,21 +36,31 @@ final class ControlReader {
             if (n == 0) {
                 return true;
             }
-            buf.flip();
-            while (buf.hasRemaining()) {
-                byte b = buf.get();
-                if (b == '\n') {
+            byte[] data = buf.array();
+            int from = 0;
+            for (int i = 0; i < n; i++) {
+                if (data[i] == '\n') {
+                    append(data, from, i);
                     decode();
                     length = 0;
-                } else {
-                    if (length == line.length) {
-                        line = Arrays.copyOf(line, line.length * 2);
-                    }
-                    line[length++] = b;
+                    from = i + 1;
                 }
             }
+            append(data, from, n);
             buf.clear();
         }
+    }
+
+    private void append(byte[] data, int from, int to) {
+        int count = to - from;
+        if (count <= 0) {
+            return;
+        }
+        if (length + count > line.length) {
+            line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
+        }
+        System.arraycopy(data, from, line, length, count);
+        length += count;
     }
 
     private void decode() throws IOException {
@@ -60,8 +70,9 @@ final class ControlReader {
                 sink.accept(m);
             }
         }
-        if (line.length > 1 << 20) {
-            line = new byte[8192]; // do not keep a huge buffer for an idle session
+        if (line.length > 4 << 20) {
+            // keep what a 1 MiB write needs (no reallocation per frame), not a huge buffer
+            line = new byte[8192];
         }
     }
 }
