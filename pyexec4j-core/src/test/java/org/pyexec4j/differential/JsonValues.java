@@ -61,32 +61,7 @@ final class JsonValues {
     }
 
     private static void write(JsonGenerator g, Object value) throws IOException {
-        if (value == null) {
-            g.writeNull();
-        } else if (value instanceof String s) {
-            g.writeString(s);
-        } else if (value instanceof Boolean b) {
-            g.writeBoolean(b);
-        } else if (value instanceof Long || value instanceof Integer) {
-            g.writeNumber(((Number) value).longValue());
-        } else if (value instanceof Number n) {
-            g.writeNumber(n.doubleValue());
-        } else if (value instanceof Map<?, ?> map) {
-            g.writeStartObject();
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                g.writeFieldName(String.valueOf(e.getKey()));
-                write(g, e.getValue());
-            }
-            g.writeEndObject();
-        } else if (value instanceof List<?> list) {
-            g.writeStartArray();
-            for (Object item : list) {
-                write(g, item);
-            }
-            g.writeEndArray();
-        } else {
-            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
-        }
+        org.pyexec4j.internal.wire.WireCodec.writeValue(g, value);
     }
 
     private static String shorten(String s) {

@@ -36,11 +36,9 @@ public final class RawStream {
     private OutputRecorder recorder;
     private byte[] prefix;
     private byte[] pending = new byte[0];
-    private long syncs;
     private boolean endSeen;
     private boolean atSync;
     private boolean framesOver;
-    private long lateBytes;
 
     public RawStream(ReadableByteChannel channel, StdStream stream) {
         this.channel = channel;
@@ -55,7 +53,6 @@ public final class RawStream {
         this.pending = new byte[0];
         this.endSeen = false;
         this.atSync = false;
-        this.syncs = 0;
     }
 
     /** The run's result is taken: what is still undecoded goes in, and nothing more. */
@@ -64,16 +61,8 @@ public final class RawStream {
         recorder = null;
     }
 
-    public synchronized long syncs() {
-        return syncs;
-    }
-
     public synchronized boolean endSeen() {
         return endSeen || ended.isDone();
-    }
-
-    public synchronized long lateBytes() {
-        return lateBytes;
     }
 
     /** Completes when every writer closed the connection. */
@@ -124,7 +113,6 @@ public final class RawStream {
     public synchronized void passSync() {
         if (atSync) {
             atSync = false;
-            syncs++;
             byte[] rest = Arrays.copyOfRange(pending, prefix.length + TOKEN_TAIL, pending.length);
             pending = new byte[0];
             process(rest);
@@ -182,7 +170,6 @@ public final class RawStream {
 
     private void accept(byte[] fresh) {
         if (endSeen) {
-            lateBytes += fresh.length;
             return;
         }
         if (atSync) {
@@ -196,7 +183,6 @@ public final class RawStream {
     private void process(byte[] data) {
         pending = new byte[0];
         if (prefix == null) { // nothing is written here before its run begins; be safe anyway
-            lateBytes += data.length;
             return;
         }
         int from = 0;
@@ -220,7 +206,6 @@ public final class RawStream {
             deliver(data, from, at);
             if (data[t] == 's') {
                 if (framesOver) {
-                    syncs++;
                     from = t + TOKEN_TAIL;
                     continue;
                 }
@@ -230,17 +215,12 @@ public final class RawStream {
             }
             endSeen = true;
             flushDecoder();
-            lateBytes += data.length - t - TOKEN_TAIL;
             return;
         }
     }
 
     private void deliver(byte[] data, int from, int to) {
-        if (to <= from) {
-            return;
-        }
-        if (recorder == null) {
-            lateBytes += to - from;
+        if (to <= from || recorder == null) { // nothing, or late bytes: dropped
             return;
         }
         CharBuffer out = CharBuffer.allocate((int) ((to - from) * (double) decoder.maxCharsPerByte()) + 4);

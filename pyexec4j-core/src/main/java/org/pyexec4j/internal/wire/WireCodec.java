@@ -33,8 +33,6 @@ public final class WireCodec {
         switch (kind) {
             case "ready":
                 return new WorkerMessage.Ready(o.integer("pid"));
-            case "started":
-                return new WorkerMessage.Started(o.integer("run"));
             case "out":
                 return readOutput(o);
             case "done":
@@ -87,7 +85,8 @@ public final class WireCodec {
         return m;
     }
 
-    private static void writeValue(JsonGenerator g, Object v) throws IOException {
+    /** Writes a plain value (Map, List, String, Number, Boolean, null) as JSON. */
+    public static void writeValue(JsonGenerator g, Object v) throws IOException {
         if (v == null) {
             g.writeNull();
         } else if (v instanceof String s) {

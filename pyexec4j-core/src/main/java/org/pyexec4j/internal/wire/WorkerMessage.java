@@ -13,9 +13,6 @@ public sealed interface WorkerMessage {
     /** The worker is connected and waits for code. */
     record Ready(long pid) implements WorkerMessage {}
 
-    /** The code of run {@code run} starts now. */
-    record Started(long run) implements WorkerMessage {}
-
     /** Output written through Python's sys.stdout / sys.stderr, in write order. */
     record Output(List<Group> groups) implements WorkerMessage {
         public record Group(StdStream stream, List<String> writes) {}

@@ -114,14 +114,6 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         }
     }
 
-    public String id() {
-        return id;
-    }
-
-    public long pid() {
-        return pid;
-    }
-
     /** Whether the worker can take another run. */
     public boolean isUsable() {
         return !closed && !controlEnded.isDone();

@@ -102,10 +102,6 @@ public final class Zygote implements AutoCloseable {
         return process.isAlive() && !replies.isDone();
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
     /** Asks for a new worker; the future completes with its pid. */
     public CompletableFuture<Long> fork(String workerId, Map<String, Object> options) {
         CompletableFuture<Long> f = new CompletableFuture<>();
