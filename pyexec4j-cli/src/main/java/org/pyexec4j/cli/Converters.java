@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Option values with units: seconds (fractions allowed) and byte sizes ({@code 64M}). */
-final class Converters {
+public final class Converters {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);
     /** Longest limit accepted, about 31 years: beyond it {@link Duration} arithmetic gets silly. */
     static final double MAX_SECONDS = 1e9;
@@ -54,7 +54,7 @@ final class Converters {
         }
     }
 
-    static final class Seconds implements CommandLine.ITypeConverter<Duration> {
+    public static final class Seconds implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             return seconds(value);

@@ -12,18 +12,22 @@ Channels (see Zygote and Worker below):
   output of subprocesses, C code and os.write is captured too).
 """
 
+import _thread
 import ctypes
+import fcntl
 import gc
 import io
 import json
 import linecache
 import os
 import resource
+import select
 import selectors
 import signal
 import socket
 import subprocess
 import sys
+import termios
 import threading
 import time
 import traceback
@@ -218,6 +222,22 @@ def _wake(fd):
         pass  # already awake, or closed in a forked child
 
 
+_NO_BYTES = bytes(4)
+
+
+def _unread(fd):
+    """Whether bytes written to this connection wait to be read by the host."""
+    try:
+        return fcntl.ioctl(fd, termios.TIOCOUTQ, _NO_BYTES) != _NO_BYTES
+    except OSError:
+        return True
+
+
+def _host_gone():
+    kill_tree(os.getpid(), include_root=False)
+    os._exit(0)
+
+
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -314,6 +334,40 @@ class _FdBytes(io.RawIOBase):
 
 
 # --------------------------------------------------------------------------- channels
+
+
+class CommandReader:
+    """Command lines from the control connection. Between runs the main thread reads them
+    (blocking); during a run the engine thread does (without blocking). Whoever reads holds
+    the lock, so a line is never split between the two."""
+
+    def __init__(self, sock, handle):
+        self._sock = sock
+        self._handle = handle
+        self._pending = b""
+        self.lock = threading.Lock()
+
+    def read(self, block):
+        """Takes what is there, unless the other thread is reading."""
+        if self.lock.acquire(blocking=False):
+            try:
+                self.read_locked(block)
+            finally:
+                self.lock.release()
+
+    def read_locked(self, block):
+        """Reads once (with block: waits for bytes) and handles every whole line; EOFError at
+        the end of the connection."""
+        try:
+            chunk = self._sock.recv(1 << 16, 0 if block else socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        if not chunk:
+            raise EOFError
+        self._pending += chunk
+        while b"\n" in self._pending:
+            line, self._pending = self._pending.split(b"\n", 1)
+            self._handle(json.loads(line))
 
 
 class ControlChannel:
@@ -513,8 +567,11 @@ class Worker:
         self.pid = os.getpid()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
+        self.null_fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         for fd in (self.wake_r, self.wake_w):
             os.set_inheritable(fd, False)
+        self.commands = CommandReader(self.control.socket(), self._command)
+        self.engine_ident = None  # the engine thread starts with the first run
         self.output = OutputBuffer(self.control)
         self.tick = FLUSH_AFTER_SECONDS
         self.module = None
@@ -541,9 +598,7 @@ class Worker:
     # -- setup
 
     def _restore_fds(self):
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
+        os.dup2(self.null_fd, 0)
         os.dup2(self.out_fd, 1)
         os.dup2(self.err_fd, 2)
 
@@ -559,7 +614,7 @@ class Worker:
         """A child forked by user code must never write to the control channel."""
         global _ENGINE
         _ENGINE = None
-        for fd in (self.control.fileno(), self.wake_r, self.wake_w):
+        for fd in (self.control.fileno(), self.wake_r, self.wake_w, self.null_fd):
             try:
                 os.close(fd)
             except OSError:
@@ -580,36 +635,38 @@ class Worker:
     def _on_sigint(self, signum, frame):
         """Outside user code an interrupt is ignored; the engine thread repeats it if needed."""
 
-    # -- the engine thread: commands, the deadline, and flushing output
+    # -- the engine thread: the deadline, commands during a run, and flushing output
 
     def _engine_loop(self):
-        """One thread for what runs beside the code. The end of the control channel means
-        the host is gone: end everything below us and exit."""
-        sel = selectors.DefaultSelector()
-        sock = self.control.socket()
-        sel.register(sock, selectors.EVENT_READ, "control")
-        sel.register(self.wake_r, selectors.EVENT_READ, "wake")
+        """One thread for what runs beside the code while a run is active: the deadline,
+        commands that arrive meanwhile (interrupts, the next runs) and flushing buffered
+        output. Between runs it sleeps and the main thread reads the commands itself, so a
+        run costs no switch between threads. The end of the control channel means the host
+        is gone: end everything below us and exit."""
         st = self.state
-        pending = b""
+        poller = select.poll()
+        poller.register(self.wake_r, select.POLLIN)
+        sock_fd = self.control.fileno()
+        watching = False
         try:
             while True:
+                busy = st.busy
+                if busy != watching:
+                    if busy:
+                        poller.register(sock_fd, select.POLLIN)
+                    else:
+                        poller.unregister(sock_fd)
+                    watching = busy
                 now = time.monotonic()
                 # while a run is active, tick to flush buffered output (the write path
                 # never wakes this thread: that would cost every print a thread switch)
-                due = [t for t in (st.deadline, now + self.tick if st.busy else None) if t is not None]
+                due = [t for t in (st.deadline, now + self.tick if busy else None) if t is not None]
                 timeout = max(0.0, min(due) - now) if due else None
-                for key, _ in sel.select(timeout):
-                    if key.data == "wake":
+                for fd, _ in poller.poll(None if timeout is None else timeout * 1000):
+                    if fd == self.wake_r:
                         os.read(self.wake_r, 4096)
-                        continue
-                    chunk = sock.recv(1 << 16)
-                    if not chunk:
-                        raise EOFError
-                    pending += chunk
-                    while b"\n" in pending:
-                        line, pending = pending.split(b"\n", 1)
-                        self._command(json.loads(line))
-                    continue
+                    elif watching:
+                        self.commands.read(block=False)
                 now = time.monotonic()
                 if st.busy:
                     # tick often while the code writes, less and less while it does not
@@ -627,8 +684,7 @@ class Worker:
                     signal.pthread_kill(self.main_ident, signal.SIGINT)
         except BaseException:  # noqa: B902 - EOF, a broken channel: the host is gone
             pass
-        kill_tree(os.getpid(), include_root=False)
-        os._exit(0)
+        _host_gone()
 
     def _command(self, msg):
         kind = msg.get("t")
@@ -637,7 +693,6 @@ class Worker:
             with self.runs_ready:
                 self.state.busy = True
                 self.runs.append(msg)
-                self.runs_ready.notify()
         elif kind == "interrupt":
             self._interrupt(msg.get("run"), timed_out=False)
 
@@ -658,15 +713,30 @@ class Worker:
     # -- runs
 
     def serve(self):
-        threading.Thread(target=self._engine_loop, name="pyexec4j-engine", daemon=True).start()
-        self.engine_threads = threading.active_count()
         self.control.send({"t": "ready", "pid": os.getpid()})
+        # while the worker waits in the pool: the pages a run touches are copied from the
+        # zygote now, not on the request path
+        _warm_up()
+        try:
+            while True:
+                self.run(self._next_run())
+        except EOFError:
+            _host_gone()
+
+    def _next_run(self):
+        """The next run; between runs, this thread reads the commands (the engine thread
+        may have read some while the last run ended)."""
         while True:
-            with self.runs_ready:
-                while not self.runs:
-                    self.runs_ready.wait()
-                msg = self.runs.pop(0)
-            self.run(msg)
+            with self.commands.lock:
+                with self.runs_ready:
+                    if self.runs:
+                        return self.runs.pop(0)
+                self.commands.read_locked(block=True)
+
+    def _start_engine_thread(self):
+        # a bare thread: threading's start() would wait for it to run, and it is not one
+        # of the user's threads (see the reuse check at the end of a run)
+        self.engine_ident = _thread.start_new_thread(self._engine_loop, ())
 
     def _fresh_module(self):
         module = types.ModuleType("__main__")
@@ -744,8 +814,10 @@ class Worker:
             st.interrupted = False
             st.in_user_code = True
             st.deadline = None if timeout is None else time.monotonic() + timeout
-        if timeout is not None and timeout < FLUSH_AFTER_SECONDS:
-            _wake(self.wake_w)  # else the engine thread's next tick sees the deadline
+        if self.engine_ident is None:
+            self._start_engine_thread()
+        else:
+            _wake(self.wake_w)  # to watch the deadline, the commands and the output
         try:
             exc = self._execute(code, self.module.__dict__)
         except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
@@ -778,23 +850,29 @@ class Worker:
         except OSError:
             pass
         sys.stdout, sys.stderr = self.stdout, self.stderr
-        # The last Python-level output goes with the result: raw bytes before the sync token
-        # come before it, C stdio flushed now and late children's bytes after it.
-        groups = self.output.end()
-        if groups:
-            done["g"] = groups
-            for fd in (self.out_fd, self.err_fd):
-                _write_all(fd, token + b"s\x01\x00")
         _flush_c_stdio()
-        for fd in (self.out_fd, self.err_fd):
-            _write_all(fd, token + b"e\x01\x00")
         # The raw pair can serve the next run too when nothing else can write to it: no
         # process below the worker (it is a subreaper, so no orphan escapes that check)
         # and no thread but the engine's.
-        reuse = threading.active_count() == self.engine_threads and (
-            not _SPAWNED[0] or not _children_of(os.getpid()))
+        reuse = _thread._count() == 1 and (not _SPAWNED[0] or not _children_of(os.getpid()))
         _SPAWNED[0] = False
         done["next_pair"] = "same" if reuse else "new"
+        # The last Python-level output goes with the result.
+        groups = self.output.end()
+        if groups:
+            done["g"] = groups
+        if reuse and not _unread(self.out_fd) and not _unread(self.err_fd):
+            # nothing else can write to the pair, and the host has read every byte written
+            # to it (before this message, so it has recorded them before the last frame):
+            # no token is needed to order them or to find their end
+            done["raw"] = "read"
+        else:
+            # raw bytes before the sync token come before the last frame; late children's
+            # bytes after the end token are dropped
+            for fd in (self.out_fd, self.err_fd):
+                if groups:
+                    _write_all(fd, token + b"s\x01\x00")
+                _write_all(fd, token + b"e\x01\x00")
         self.control.send(done)
         if reuse:
             self.next_pair = (self.out_fd, self.err_fd)
@@ -905,8 +983,10 @@ class Confinement:
         if os.sep in name or name.startswith("."):
             raise ValueError(f"{workdir} is not a directory directly in {self.sessions_root}")
         real = f"/proc/self/fd/{self.root_fd}/{name}"
-        os.chown(real, uid, uid)
-        os.chmod(real, 0o700)
+        st = os.stat(real)
+        if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != (uid, uid, 0o700):  # the host usually did it
+            os.chown(real, uid, uid)
+            os.chmod(real, 0o700)
         os.makedirs(workdir, exist_ok=True)
         _mount(real.encode(), workdir.encode(), None, MS_BIND)
         os.close(self.root_fd)
@@ -1155,6 +1235,7 @@ class Zygote:
         log = 2
         try:
             signal.set_wakeup_fd(-1)
+            _SPAWNED[0] = False  # the zygote's forks are not this worker's children
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             for fd in (self.sigchld_r, self.sigchld_w, self.commands, self.replies.fileno()):

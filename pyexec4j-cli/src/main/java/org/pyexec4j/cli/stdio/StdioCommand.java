@@ -31,6 +31,12 @@ public final class StdioCommand implements Callable<Integer> {
             description = "Longest request line accepted (default 64 MiB).")
     int maxLineBytes = StdioServer.DEFAULT_MAX_LINE_BYTES;
 
+    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "2", converter = org.pyexec4j.cli.Converters.Seconds.class,
+            description = "Before reading stdin, send the server's own request path warm-up requests for up to"
+                    + " this long, so the first real requests meet compiled code, not a cold JVM"
+                    + " (default: ${DEFAULT-VALUE}; 0 turns it off).")
+    java.time.Duration warmUp;
+
     @Mixin
     EngineOptions engine;
 
@@ -47,6 +53,9 @@ public final class StdioCommand implements Callable<Integer> {
         // Stdout carries protocol lines only: whatever else prints to System.out goes to stderr.
         System.setOut(System.err);
         try (Interpreter py = engine.open()) {
+            if (!warmUp.isZero()) {
+                ServerWarmUp.run(py, warmUp, maxLineBytes);
+            }
             StdioServer server = new StdioServer(py, streams.in(),
                     new BufferedOutputStream(streams.out(), 1 << 16), maxLineBytes);
             return server.serve();

@@ -58,13 +58,21 @@ public final class StdioServer {
      */
     public int serve() {
         try {
+            serveUntilEnd();
+        } finally {
+            py.close();
+        }
+        return 0;
+    }
+
+    /** Serves until the end of the input and answers what was received; the interpreter stays open. */
+    void serveUntilEnd() {
+        try {
             readAll();
             finishQueued();
         } finally {
-            py.close();
             shutDownExecutor();
         }
-        return 0;
     }
 
     private void readAll() {

@@ -181,11 +181,17 @@ public final class Engine implements AutoCloseable {
         if (closed) {
             throw new PyExec4jException("this Interpreter is closed");
         }
-        SessionDirectory dir = config.workingDirectory() != null
-                ? SessionDirectory.shared(config.workingDirectory())
-                : SessionDirectory.temporary(sessionsRoot, name, config.keepWorkingDirectories());
-        return new Session(name, this, dir, SandboxPlanner.FIRST_WORKER_UID + sessionUsers.incrementAndGet(),
-                prefix + "-session-" + name);
+        int uid = SandboxPlanner.FIRST_WORKER_UID + sessionUsers.incrementAndGet();
+        SessionDirectory dir;
+        if (config.workingDirectory() != null) {
+            dir = SessionDirectory.shared(config.workingDirectory());
+        } else {
+            dir = SessionDirectory.temporary(sessionsRoot, name, config.keepWorkingDirectories());
+            if (plan.report().workerUsers()) {
+                dir.giveTo(uid); // here, once, instead of in each fresh worker's first run
+            }
+        }
+        return new Session(name, this, dir, uid, prefix + "-session-" + name);
     }
 
     /** A worker with a fresh interpreter state. */

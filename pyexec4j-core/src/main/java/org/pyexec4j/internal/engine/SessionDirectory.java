@@ -35,6 +35,17 @@ final class SessionDirectory implements AutoCloseable {
         }
     }
 
+    /** Makes the session's own user the owner (the directory is already private: 0700). */
+    void giveTo(int uid) {
+        try {
+            Files.setAttribute(path, "unix:uid", uid);
+            Files.setAttribute(path, "unix:gid", uid);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot give the working directory " + path + " to its session's user "
+                    + uid + ": " + e.getMessage(), e);
+        }
+    }
+
     Path path() {
         return path;
     }

@@ -141,6 +141,22 @@ public final class RawStream {
         }
     }
 
+    /**
+     * The run is over and the worker says every byte written here was read already, with no
+     * end token after them: what was held back as a possible token start is output too.
+     */
+    public synchronized void endWithoutToken() {
+        while (atSync) {
+            passSync();
+        }
+        if (!endSeen) {
+            deliver(pending, 0, pending.length);
+            pending = new byte[0];
+            flushDecoder();
+            endSeen = true;
+        }
+    }
+
     /** The connection reached its end: keep what was held back, and say so. */
     public synchronized void closed() {
         while (atSync) {

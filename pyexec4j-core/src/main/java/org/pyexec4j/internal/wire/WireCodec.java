@@ -188,7 +188,8 @@ public final class WireCodec {
         Number peak = (Number) o.fields().get("peak_memory");
         return new WorkerMessage.Done(o.integer("run"), o.string("ending"), o.string("exc_type"), info, stack,
                 o.integer("exit_code"), causes, syntax, o.number("exec_time"), cpu == null ? 0 : cpu,
-                peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")), o.string("tb"), readGroups(o.list("g")));
+                peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")),
+                "read".equals(o.string("raw")), o.string("tb"), readGroups(o.list("g")));
     }
 
     private static List<String> strings(List<Object> values) {

@@ -23,7 +23,9 @@ public sealed interface WorkerMessage {
      * exception (null when it completed); {@code lastOutput}, Python-level output still
      * buffered at the end, goes after the raw bytes before the run's last sync token. With
      * {@code reuseRawPair} the next run writes to the same raw connections (nothing else
-     * can write to them), else to a new pair the worker connects now.
+     * can write to them), else to a new pair the worker connects now. With {@code rawAllRead}
+     * no token follows on the raw connections: every byte written to them was read before
+     * this message was sent (so it is recorded already), and nothing else can write to them.
      */
     record Done(
             long run,
@@ -38,6 +40,7 @@ public sealed interface WorkerMessage {
             double cpuSeconds,
             long peakMemoryBytes,
             boolean reuseRawPair,
+            boolean rawAllRead,
             String traceback,
             List<Output.Group> lastOutput)
             implements WorkerMessage {}

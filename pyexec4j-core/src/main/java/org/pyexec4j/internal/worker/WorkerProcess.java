@@ -269,11 +269,17 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 recordFrame(run, frame.groups());
             } else if (m instanceof WorkerMessage.Done d) {
                 if (run != null && run.id == d.run()) {
-                    if (!d.lastOutput().isEmpty()) {
-                        recordFrame(run, d.lastOutput());
+                    if (d.rawAllRead()) {
+                        run.out.endWithoutToken();
+                        run.err.endWithoutToken();
+                        recordWrites(run, d.lastOutput());
+                    } else {
+                        if (!d.lastOutput().isEmpty()) {
+                            recordFrame(run, d.lastOutput());
+                        }
+                        run.out.drainUntilEnd();
+                        run.err.drainUntilEnd();
                     }
-                    run.out.drainUntilEnd();
-                    run.err.drainUntilEnd();
                     if (d.traceback() != null) {
                         run.recorder.recordTraceback(d.traceback());
                     }
@@ -297,13 +303,17 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private void recordFrame(ActiveRun run, List<WorkerMessage.Output.Group> groups) throws IOException {
         run.out.drainToSync();
         run.err.drainToSync();
+        recordWrites(run, groups);
+        pass(run.out);
+        pass(run.err);
+    }
+
+    private static void recordWrites(ActiveRun run, List<WorkerMessage.Output.Group> groups) {
         for (WorkerMessage.Output.Group g : groups) {
             for (String text : g.writes()) {
                 run.recorder.record(g.stream(), text);
             }
         }
-        pass(run.out);
-        pass(run.err);
     }
 
     private void pass(RawStream raw) {
