@@ -215,11 +215,42 @@ class OutputBuffer:
 
 
 
-def _wake(fd):
-    try:
-        os.write(fd, b"w")
-    except (BlockingIOError, OSError):
-        pass  # already awake, or closed in a forked child
+class _Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+class _Itimerspec(ctypes.Structure):
+    _fields_ = [("it_interval", _Timespec), ("it_value", _Timespec)]
+
+
+class Alarm:
+    """A timerfd that wakes the engine thread once a run has lasted a little while (or at
+    its deadline, if that comes first). A run that ends before never wakes it: no thread
+    switch, no contention for the GIL. Disarming and arming are one system call each."""
+
+    CLOCK_MONOTONIC = 1
+    TFD_NONBLOCK_CLOEXEC = os.O_NONBLOCK | os.O_CLOEXEC
+
+    def __init__(self):
+        self.fd = _libc.timerfd_create(self.CLOCK_MONOTONIC, self.TFD_NONBLOCK_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "timerfd_create")
+        self._spec = _Itimerspec()
+        self._off = _Itimerspec()
+
+    def arm(self, seconds):
+        ns = max(1, int(seconds * 1e9))  # 0 would disarm it
+        self._spec.it_value.tv_sec, self._spec.it_value.tv_nsec = divmod(ns, 1_000_000_000)
+        _libc.timerfd_settime(self.fd, 0, ctypes.byref(self._spec), None)
+
+    def disarm(self):
+        _libc.timerfd_settime(self.fd, 0, ctypes.byref(self._off), None)
+
+    def clear(self):
+        try:
+            os.read(self.fd, 8)
+        except BlockingIOError:
+            pass
 
 
 _NO_BYTES = bytes(4)
@@ -565,11 +596,8 @@ class Worker:
         self.runs_ready = threading.Condition()
         self.main_ident = threading.get_ident()
         self.pid = os.getpid()
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_w, False)
+        self.alarm = Alarm()
         self.null_fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-        for fd in (self.wake_r, self.wake_w):
-            os.set_inheritable(fd, False)
         self.commands = CommandReader(self.control.socket(), self._command)
         self.engine_ident = None  # the engine thread starts with the first run
         self.output = OutputBuffer(self.control)
@@ -614,7 +642,7 @@ class Worker:
         """A child forked by user code must never write to the control channel."""
         global _ENGINE
         _ENGINE = None
-        for fd in (self.control.fileno(), self.wake_r, self.wake_w, self.null_fd):
+        for fd in (self.control.fileno(), self.alarm.fd, self.null_fd):
             try:
                 os.close(fd)
             except OSError:
@@ -638,37 +666,37 @@ class Worker:
     # -- the engine thread: the deadline, commands during a run, and flushing output
 
     def _engine_loop(self):
-        """One thread for what runs beside the code while a run is active: the deadline,
-        commands that arrive meanwhile (interrupts, the next runs) and flushing buffered
-        output. Between runs it sleeps and the main thread reads the commands itself, so a
-        run costs no switch between threads. The end of the control channel means the host
-        is gone: end everything below us and exit."""
+        """One thread for what runs beside the code once a run has lasted a little while:
+        its deadline, commands that arrive meanwhile (interrupts, the next runs) and flushing
+        buffered output. The alarm wakes it; a short run ends first and never does. Between
+        runs it sleeps and the main thread reads the commands itself, so a run costs no
+        switch between threads. The end of the control channel means the host is gone: end
+        everything below us and exit."""
         st = self.state
         poller = select.poll()
-        poller.register(self.wake_r, select.POLLIN)
+        poller.register(self.alarm.fd, select.POLLIN)
         sock_fd = self.control.fileno()
-        watching = False
+        engaged = False  # watching the current run
         try:
             while True:
-                busy = st.busy
-                if busy != watching:
-                    if busy:
-                        poller.register(sock_fd, select.POLLIN)
-                    else:
-                        poller.unregister(sock_fd)
-                    watching = busy
+                if engaged and not st.busy:
+                    poller.unregister(sock_fd)
+                    engaged = False
                 now = time.monotonic()
-                # while a run is active, tick to flush buffered output (the write path
-                # never wakes this thread: that would cost every print a thread switch)
-                due = [t for t in (st.deadline, now + self.tick if busy else None) if t is not None]
+                # while engaged, tick to flush buffered output (the write path never wakes
+                # this thread: that would cost every print a thread switch)
+                due = [t for t in (st.deadline, now + self.tick if engaged else None) if t is not None]
                 timeout = max(0.0, min(due) - now) if due else None
                 for fd, _ in poller.poll(None if timeout is None else timeout * 1000):
-                    if fd == self.wake_r:
-                        os.read(self.wake_r, 4096)
-                    elif watching:
+                    if fd == self.alarm.fd:
+                        self.alarm.clear()
+                        if st.busy and not engaged:
+                            poller.register(sock_fd, select.POLLIN)
+                            engaged = True
+                    elif engaged:
                         self.commands.read(block=False)
                 now = time.monotonic()
-                if st.busy:
+                if engaged and st.busy:
                     # tick often while the code writes, less and less while it does not
                     wrote = self.output.flush()
                     self.tick = FLUSH_AFTER_SECONDS if wrote else min(self.tick * 2, QUIET_TICK_SECONDS)
@@ -714,9 +742,7 @@ class Worker:
 
     def serve(self):
         self.control.send({"t": "ready", "pid": os.getpid()})
-        # while the worker waits in the pool: the pages a run touches are copied from the
-        # zygote now, not on the request path
-        _warm_up()
+        self._rehearse()
         try:
             while True:
                 self.run(self._next_run())
@@ -732,6 +758,26 @@ class Worker:
                     if self.runs:
                         return self.runs.pop(0)
                 self.commands.read_locked(block=True)
+
+    def _rehearse(self):
+        """Walks the run path once while the worker waits in the pool, so that the pages a
+        run touches are copied from the zygote, and first calls (ctypes, compiling, the
+        write path) are paid, now rather than on the request path. Leaves no trace: a
+        throwaway module, the output dropped, the line cache cleared."""
+        _warm_up()
+        _flush_c_stdio()
+        self.alarm.disarm()
+        _thread._count()
+        scope = self._fresh_module().__dict__
+        self.output.begin(0, b"", ())
+        try:
+            sys.stdout = self.stdout
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            exec(compile("print('rehearsal', 1)", self.file_name, "exec", dont_inherit=True), scope)
+        finally:
+            signal.signal(signal.SIGINT, self._on_sigint)
+            self.output.end()
+            linecache.clearcache()
 
     def _start_engine_thread(self):
         # a bare thread: threading's start() would wait for it to run, and it is not one
@@ -814,10 +860,11 @@ class Worker:
             st.interrupted = False
             st.in_user_code = True
             st.deadline = None if timeout is None else time.monotonic() + timeout
+        # the engine thread takes over if the run lasts: for its deadline, the commands
+        # and the output
+        self.alarm.arm(FLUSH_AFTER_SECONDS if timeout is None else min(FLUSH_AFTER_SECONDS, timeout))
         if self.engine_ident is None:
             self._start_engine_thread()
-        else:
-            _wake(self.wake_w)  # to watch the deadline, the commands and the output
         try:
             exc = self._execute(code, self.module.__dict__)
         except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
@@ -839,6 +886,8 @@ class Worker:
                 st.pending_interrupt = None
         with self.runs_ready:
             st.busy = bool(self.runs)
+        if not st.busy:
+            self.alarm.disarm()
         signal.signal(signal.SIGINT, self._on_sigint)  # user code may have replaced it
 
         # the traceback goes with the result: the Java side puts it last in the output
@@ -977,18 +1026,24 @@ class Confinement:
             pass  # an old kernel shares one procfs per PID namespace: then they stay visible
         if not os.path.realpath(sessions_root).startswith("/tmp/"):
             _mount(b"tmpfs", sessions_root.encode(), b"tmpfs", 0, b"mode=0711")
+        else:
+            os.makedirs(sessions_root, mode=0o711, exist_ok=True)  # in the private /tmp: mount points only
 
     def enter(self, workdir, uid):
-        name = os.path.relpath(workdir, self.sessions_root)
-        if os.sep in name or name.startswith("."):
+        parent, name = os.path.split(workdir)
+        if parent != self.sessions_root.rstrip(os.sep) or not name or name.startswith("."):
             raise ValueError(f"{workdir} is not a directory directly in {self.sessions_root}")
-        real = f"/proc/self/fd/{self.root_fd}/{name}"
-        st = os.stat(real)
+        st = os.stat(name, dir_fd=self.root_fd)
         if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != (uid, uid, 0o700):  # the host usually did it
-            os.chown(real, uid, uid)
-            os.chmod(real, 0o700)
-        os.makedirs(workdir, exist_ok=True)
-        _mount(real.encode(), workdir.encode(), None, MS_BIND)
+            os.chown(name, uid, uid, dir_fd=self.root_fd)
+            os.chmod(name, 0o700, dir_fd=self.root_fd)
+        try:
+            os.mkdir(workdir)  # the mount point, in this namespace's own tmpfs
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(workdir, exist_ok=True)
+        _mount(f"/proc/self/fd/{self.root_fd}/{name}".encode(), workdir.encode(), None, MS_BIND)
         os.close(self.root_fd)
         if self.nproc is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 final class SessionLane {
     private static final Logger log = LoggerFactory.getLogger(SessionLane.class);
     private static final long INTERRUPT_RETRY_MILLIS = 5;
+    private static final long LARGE_ANSWER_CHARS = 256 * 1024;
 
     private final String session;
     private final Interpreter py;
@@ -115,10 +116,27 @@ final class SessionLane {
             if (interruptRequested.get()) {
                 startInterrupting();
             }
+            // answered on the thread that ends the run (usually the engine's IO thread: no
+            // switch between threads); a big answer is written from another, since the IO
+            // thread serves every session
             return f.handle((result, failure) -> {
+                if (failure == null && isLarge(result)) {
+                    return CompletableFuture.runAsync(() -> answer(result, null), executor);
+                }
                 answer(result, failure);
-                return null;
-            });
+                return CompletableFuture.<Void>completedFuture(null);
+            }).thenCompose(answered -> answered);
+        }
+
+        private static boolean isLarge(ExecutionResult result) {
+            long chars = 0;
+            for (String text : result.termOut()) {
+                chars += text.length();
+                if (chars > LARGE_ANSWER_CHARS) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void requestInterrupt() {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +54,8 @@ public final class Engine implements AutoCloseable {
     private final ChannelServer server;
     private final WorkerIo io;
     private final ExecutorService background;
+    /** Kills runs at timeout + grace: one thread for every session of this engine. */
+    private final ScheduledExecutorService timer;
     private final WorkerPool pool;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong workerIds = new AtomicLong();
@@ -73,6 +78,9 @@ public final class Engine implements AutoCloseable {
         this.prefix = prefix;
         this.script = WorkerScript.install(runtimeDir);
         this.background = Executors.newCachedThreadPool(named(prefix + "-background"));
+        ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, named(prefix + "-deadlines"));
+        deadlines.setRemoveOnCancelPolicy(true); // a run that ends in time leaves nothing queued
+        this.timer = deadlines;
         this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
     }
 
@@ -138,7 +146,7 @@ public final class Engine implements AutoCloseable {
         Session s = anonymous ? newSession("~run-" + anonymousRuns.incrementAndGet())
                 : sessions.computeIfAbsent(request.session(), this::newSession);
         try {
-            return s.runNow(anonymous ? request.withReset(true) : request);
+            return s.runAndWait(anonymous ? request.withReset(true) : request);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PyExec4jException("interrupted while waiting for a run in session '" + s.name() + "'", e);
@@ -191,12 +199,36 @@ public final class Engine implements AutoCloseable {
                 dir.giveTo(uid); // here, once, instead of in each fresh worker's first run
             }
         }
-        return new Session(name, this, dir, uid, prefix + "-session-" + name);
+        return new Session(name, this, dir, uid);
     }
 
-    /** A worker with a fresh interpreter state. */
+    /** A worker with a fresh interpreter state; waits for one to start when no spare is ready. */
     WorkerProcess freshWorker() {
         return pool.take();
+    }
+
+    /** Runs a short task on the deadline thread after a delay; dropped when the engine is closing. */
+    void later(Runnable task, Duration delay) {
+        try {
+            timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("engine closing: a delayed task is dropped");
+        }
+    }
+
+    /** Starts spare workers in the background until the pool is full again. */
+    void refillPool() {
+        pool.refill();
+    }
+
+    /** A spare worker with a fresh interpreter state, or null when none is ready now. */
+    WorkerProcess readyWorker() {
+        return pool.takeReady();
+    }
+
+    /** Where slow work goes (starting workers, big results, endings), off the callers' and IO threads. */
+    ExecutorService background() {
+        return background;
     }
 
     /** Ends a worker or a session in the background: that must not delay the next run. */
@@ -222,13 +254,13 @@ public final class Engine implements AutoCloseable {
         Map<String, Object> options = WireCodec.fields("file_name", config.runFileName(),
                 "ipython", config.ipythonTracebacks());
         try {
-            return WorkerProcess.start(zygote(), server, io, "w" + workerIds.incrementAndGet(), options);
+            return WorkerProcess.start(zygote(), server, io, timer, background, "w" + workerIds.incrementAndGet(), options);
         } catch (PyExec4jException e) {
             if (zygote != null && zygote.isAlive()) {
                 throw e;
             }
             // user code may kill the zygote (it is the worker's parent): once, with a new one
-            return WorkerProcess.start(zygote(), server, io, "w" + workerIds.incrementAndGet(), options);
+            return WorkerProcess.start(zygote(), server, io, timer, background, "w" + workerIds.incrementAndGet(), options);
         }
     }
 
@@ -296,6 +328,7 @@ public final class Engine implements AutoCloseable {
             background.shutdownNow();
         }
         pool.close(); // a refill that finished during shutdown
+        timer.shutdownNow();
         synchronized (zygoteLock) {
             if (zygote != null) {
                 zygote.close();

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.IsolationReport;
 import org.pyexec4j.PyExec4jException;
@@ -23,67 +23,69 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One named session: serves its runs one after another on its own thread and owns the
- * worker that holds its interpreter state.
+ * One named session: serves its runs one after another, in the order they were asked for,
+ * and owns the worker that holds its interpreter state.
+ *
+ * <p>Runs are chained on futures, not served by a thread of their own: a run is sent from
+ * the thread that asks for it when the session is idle, and the next one from the thread
+ * that saw the last one end (usually the IO thread, which read its result). So a run costs
+ * no switch between threads on the JVM side, and an idle session holds no thread.
  */
 final class Session implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    /** Output larger than this is turned into a result off the IO thread, which other sessions need. */
+    private static final long ASSEMBLE_INLINE_LIMIT = 256 * 1024;
+    private static final Duration CLOSE_LIMIT = Duration.ofSeconds(30);
+    /** A worker replaced by a fresh one is ended when the fresh one's run is over, or after this. */
+    private static final Duration RETIRE_AFTER = Duration.ofMillis(20);
 
     private final String name;
     /** The user its workers run as when the sandbox gives each session its own. */
     private final int uid;
     private final Engine engine;
     private final SessionDirectory directory;
-    private final ThreadPoolExecutor serial;
-    private final ReentrantLock order = new ReentrantLock(true);
+    private CompletableFuture<?> tail = CompletableFuture.completedFuture(null); // guarded by this
     private volatile WorkerProcess worker;
     private volatile boolean closed;
+    /** Said at the start of the next run after the state was lost; touched by one run at a time. */
     private String lostStateNote;
+    /** The worker a fresh one replaced, ended after the fresh one's first run; touched by one run at a time. */
+    private Retirement retiring;
 
-    Session(String name, Engine engine, SessionDirectory directory, int uid, String threadName) {
+    Session(String name, Engine engine, SessionDirectory directory, int uid) {
         this.name = name;
         this.uid = uid;
         this.engine = engine;
         this.directory = directory;
-        // One thread, kept only while there is work: idle sessions cost no thread.
-        this.serial = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
-        serial.allowCoreThreadTimeOut(true);
     }
 
     String name() {
         return name;
     }
 
+    /** Queues a run after the ones asked for before it. */
     CompletableFuture<ExecutionResult> submit(RunRequest request) {
-        CompletableFuture<ExecutionResult> f = new CompletableFuture<>();
-        try {
-            serial.execute(() -> {
-                try {
-                    f.complete(runNow(request));
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            f.completeExceptionally(closedError());
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+            CompletableFuture<ExecutionResult> result = tail.handle((r, e) -> null)
+                    .thenCompose(ignored -> start(request));
+            tail = result;
+            return result;
         }
-        return f;
     }
 
-    /**
-     * Runs on the calling thread, after the runs before it (a blocking run costs no thread
-     * hop; the lock is fair, so runs are served in the order they asked).
-     */
-    ExecutionResult runNow(RunRequest request) throws InterruptedException {
-        order.lockInterruptibly();
+    /** Runs and waits for the result. */
+    ExecutionResult runAndWait(RunRequest request) throws InterruptedException {
         try {
-            return execute(request);
-        } finally {
-            order.unlock();
+            return submit(request).get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new PyExec4jException("a run in session '" + name + "' failed: " + cause, cause);
         }
     }
 
@@ -92,26 +94,43 @@ final class Session implements AutoCloseable {
         return w != null && w.interrupt();
     }
 
-    private ExecutionResult execute(RunRequest request) throws InterruptedException {
-        if (closed) {
-            throw closedError();
+    private CompletableFuture<ExecutionResult> start(RunRequest request) {
+        try {
+            if (closed) {
+                throw closedError();
+            }
+            WorkerProcess w = worker;
+            if (!request.reset() && w != null && w.isUsable()) {
+                return runOn(w, request, false);
+            }
+            WorkerProcess spare = engine.readyWorker();
+            if (spare != null) {
+                return runOn(spare, request, true);
+            }
+            // starting a worker waits for it: not on this thread, which may be the IO thread
+            return CompletableFuture.supplyAsync(engine::freshWorker, engine.background())
+                    .thenCompose(fresh -> runOn(fresh, request, true));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        Path workdir = directory.path();
-        WorkerProcess w = worker;
+    }
+
+    private CompletableFuture<ExecutionResult> runOn(WorkerProcess w, RunRequest request, boolean fresh) {
         String note = null;
-        if (request.reset() || w == null || !w.isUsable()) {
+        if (fresh) {
             if (!request.reset() && lostStateNote != null) {
                 note = lostStateNote;
             }
             lostStateNote = null;
-            if (w != null) {
-                engine.retire(w);
+            WorkerProcess old = worker;
+            if (old != null) {
+                retiring = new Retirement(old);
+                engine.later(retiring::run, RETIRE_AFTER); // a long run does not keep the old one alive
             }
-            w = engine.freshWorker();
             worker = w;
-            if (closed) { // closed while the worker was starting
+            if (closed) { // closed while the worker was being found
                 engine.retire(w);
-                throw closedError();
+                return CompletableFuture.failedFuture(closedError());
             }
         }
         Duration timeout = request.timeout() != null ? request.timeout() : engine.config().timeout();
@@ -120,9 +139,61 @@ final class Session implements AutoCloseable {
         if (note != null) {
             recorder.record(StdStream.STDERR, note);
         }
-        RunOutcome outcome = w.execute(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid),
-                recorder);
-        return withIsolation(assemble(w, outcome, recorder, timeout, limit));
+        Path workdir = directory.path();
+        return w.start(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid), recorder)
+                .whenComplete((outcome, failure) -> {
+                    if (fresh) {
+                        afterFreshRun();
+                    }
+                })
+                .thenCompose(outcome -> {
+                    if (recorder.keptSize() <= ASSEMBLE_INLINE_LIMIT) {
+                        return CompletableFuture.completedFuture(assemble(w, outcome, recorder, timeout, limit));
+                    }
+                    return CompletableFuture.supplyAsync(() -> assemble(w, outcome, recorder, timeout, limit),
+                            engine.background());
+                });
+    }
+
+    /**
+     * The worker replaced by a fresh one is ended, and the pool refilled, once the fresh
+     * one's run is over: both take CPU that the run should have.
+     */
+    private void afterFreshRun() {
+        Retirement old = retiring;
+        retiring = null;
+        if (old != null) {
+            old.run();
+        }
+        engine.refillPool();
+    }
+
+    /** Ends a replaced worker once: at the end of the fresh run, or after a moment. */
+    private final class Retirement implements Runnable {
+        private final WorkerProcess worker;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Retirement(WorkerProcess worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public void run() {
+            if (done.compareAndSet(false, true)) {
+                engine.retire(worker);
+            }
+        }
+
+        void closeNow() {
+            if (done.compareAndSet(false, true)) {
+                worker.close();
+            }
+        }
+    }
+
+    private ExecutionResult assemble(WorkerProcess w, RunOutcome outcome, OutputRecorder recorder, Duration timeout,
+                                     long limit) {
+        return withIsolation(assembleOutcome(w, outcome, recorder, timeout, limit));
     }
 
     private ExecutionResult withIsolation(ExecutionResult r) {
@@ -131,12 +202,14 @@ final class Session implements AutoCloseable {
                 LimitHit.of(r, isolation.limits(), engine.config().outputLimitBytes()));
     }
 
-    private ExecutionResult assemble(WorkerProcess w, RunOutcome outcome, OutputRecorder recorder, Duration timeout,
-                                     long limit) {
+    private ExecutionResult assembleOutcome(WorkerProcess w, RunOutcome outcome, OutputRecorder recorder,
+                                            Duration timeout, long limit) {
         if (outcome.done() != null) {
             return ResultAssembler.finished(outcome.done(), recorder.finish(limit), timeout, outcome.wall());
         }
-        worker = null;
+        if (worker == w) {
+            worker = null;
+        }
         engine.retire(w);
         if (outcome.killedAfterGrace()) {
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the code ignored the interrupt at its time limit and was"
@@ -157,28 +230,38 @@ final class Session implements AutoCloseable {
         return new PyExec4jException("session '" + name + "' was closed; start it again with a new run");
     }
 
-    /** Kills the worker (a run in progress ends as killed), ends the thread, removes a temp dir. */
+    /**
+     * Kills the worker (a run in progress ends as killed, runs queued after it fail), waits
+     * for the runs to end, and removes a temporary working directory.
+     */
     @Override
     public void close() {
-        closed = true;
+        CompletableFuture<?> last;
+        synchronized (this) {
+            closed = true;
+            last = tail;
+        }
         WorkerProcess w = worker;
         worker = null;
         if (w != null) {
             w.close();
         }
-        serial.shutdown();
         try {
-            if (!serial.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("session '{}' thread did not end within 30 s", name);
-                serial.shutdownNow();
-            }
+            last.get(CLOSE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("the runs of session '{}' did not end within {} s of closing it", name, CLOSE_LIMIT.toSeconds());
+        } catch (ExecutionException e) {
+            LOG.debug("session '{}': a run ended with {}", name, e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            serial.shutdownNow();
         }
         WorkerProcess late = worker;
         if (late != null) {
             late.close();
+        }
+        Retirement replaced = retiring;
+        if (replaced != null) {
+            replaced.closeNow();
         }
         try {
             directory.close();

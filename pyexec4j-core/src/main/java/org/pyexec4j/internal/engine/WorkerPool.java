@@ -45,6 +45,27 @@ final class WorkerPool implements AutoCloseable {
         return w != null ? w : starter.get();
     }
 
+    /**
+     * A ready spare, without waiting, or null when none is ready. It does not refill: the
+     * caller calls {@link #refill()} once its run is over, so that starting a worker (a fork
+     * and a handshake: CPU) does not compete with the run that took the spare.
+     */
+    WorkerProcess takeReady() {
+        while (true) {
+            WorkerProcess w;
+            synchronized (this) {
+                w = ready.pollFirst();
+            }
+            if (w == null) {
+                refill(); // none ready: there is no run to wait for
+            }
+            if (w == null || w.isUsable()) {
+                return w;
+            }
+            refiller.execute(w::close); // closing waits for the process: never on the caller's thread
+        }
+    }
+
     void refill() {
         synchronized (this) {
             if (closed || ready.size() + starting >= spares) {

@@ -39,6 +39,11 @@ public final class OutputRecorder {
         this.listener = listener;
     }
 
+    /** Bytes kept so far (as UTF-16 length estimates: what building the result will copy). */
+    public synchronized long keptSize() {
+        return headBytes + tailBytes;
+    }
+
     /** Records a chunk; ignored once the run's result has been taken. */
     public synchronized void record(StdStream stream, String text) {
         if (closed || text.isEmpty()) {

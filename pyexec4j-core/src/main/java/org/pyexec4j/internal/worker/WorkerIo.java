@@ -75,9 +75,13 @@ public final class WorkerIo implements AutoCloseable {
         });
     }
 
-    /** Runs a task on the IO thread. */
+    /** Runs a task on the IO thread: now if called there, else soon. */
     public void execute(Runnable task) {
-        submit(task);
+        if (Thread.currentThread() == thread) {
+            task.run();
+        } else {
+            submit(task);
+        }
     }
 
     private void submit(Runnable task) {

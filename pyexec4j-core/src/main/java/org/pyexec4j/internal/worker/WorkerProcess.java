@@ -14,6 +14,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,6 +50,8 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private final Zygote zygote;
     private final ChannelServer server;
     private final WorkerIo io;
+    private final ScheduledExecutorService timer;
+    private final Executor background;
     private final CompletableFuture<SocketChannel> control = new CompletableFuture<>();
     private final CompletableFuture<WorkerMessage.Ready> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> controlEnded = new CompletableFuture<>();
@@ -70,30 +76,42 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         final RawPair pair;
         final RawStream out;
         final RawStream err;
+        final long startNanos;
+        final CompletableFuture<RunOutcome> outcome;
         final CompletableFuture<WorkerMessage.Done> done = new CompletableFuture<>();
         volatile boolean killedAfterGrace;
 
-        ActiveRun(long id, OutputRecorder recorder, RawPair pair, RawStream out, RawStream err) {
+        ActiveRun(long id, OutputRecorder recorder, RawPair pair, RawStream out, RawStream err, long startNanos,
+                  CompletableFuture<RunOutcome> outcome) {
             this.id = id;
             this.recorder = recorder;
             this.pair = pair;
             this.out = out;
             this.err = err;
+            this.startNanos = startNanos;
+            this.outcome = outcome;
         }
     }
 
-    private WorkerProcess(String id, String secret, Zygote zygote, ChannelServer server, WorkerIo io) {
+    private WorkerProcess(String id, String secret, Zygote zygote, ChannelServer server, WorkerIo io,
+                          ScheduledExecutorService timer, Executor background) {
         this.id = id;
         this.secret = secret;
         this.zygote = zygote;
         this.server = server;
         this.io = io;
+        this.timer = timer;
+        this.background = background;
     }
 
-    /** Forks a worker from the zygote and waits until it is connected and ready. */
-    public static WorkerProcess start(Zygote zygote, ChannelServer server, WorkerIo io, String id,
-                                      Map<String, Object> options) {
-        WorkerProcess w = new WorkerProcess(id, HexFormat.of().formatHex(randomBytes(16)), zygote, server, io);
+    /**
+     * Forks a worker from the zygote and waits until it is connected and ready. Its runs'
+     * deadlines are kept by {@code timer}; slow endings are waited for on {@code background}.
+     */
+    public static WorkerProcess start(Zygote zygote, ChannelServer server, WorkerIo io, ScheduledExecutorService timer,
+                                      Executor background, String id, Map<String, Object> options) {
+        WorkerProcess w = new WorkerProcess(id, HexFormat.of().formatHex(randomBytes(16)), zygote, server, io,
+                timer, background);
         server.expect(id, w);
         Map<String, Object> forkOptions = WireCodec.fields("secret", w.secret);
         forkOptions.putAll(options);
@@ -194,60 +212,132 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     }
 
     /**
-     * Runs code and waits until it is over: finished, died, or killed at timeout + grace.
-     * Output goes to {@code recorder} as it arrives.
+     * Starts a run; the future completes when it is over: finished (on the IO thread, which
+     * read its end), died, or killed at timeout + grace. Output goes to {@code recorder} as
+     * it arrives. Never blocks: a run's connections that are still being opened, and the
+     * slow endings, are waited for on other threads.
      */
-    public RunOutcome execute(RunSpec spec, OutputRecorder recorder) throws InterruptedException {
+    public CompletableFuture<RunOutcome> start(RunSpec spec, OutputRecorder recorder) {
         long runId = ++runs;
         long startNanos = System.nanoTime();
         RawPair pair = pairs.computeIfAbsent(runId, g -> new RawPair());
-        RawStream out = await(pair.out, "its stdout connection");
-        RawStream err = await(pair.err, "its stderr connection");
+        CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+        Runnable begin = () -> {
+            try {
+                begin(new ActiveRun(runId, recorder, pair, pair.out.join(), pair.err.join(), startNanos, outcome), spec);
+            } catch (RuntimeException e) {
+                outcome.completeExceptionally(e);
+            }
+        };
+        if (pair.out.isDone() && pair.err.isDone()) {
+            begin.run();
+            return outcome;
+        }
+        // the worker connects a new pair after a run that left a process or thread behind
+        CompletableFuture<Void> connected = CompletableFuture.allOf(pair.out, pair.err);
+        ScheduledFuture<?> limit = schedule(() -> connected.completeExceptionally(new PyExec4jException(
+                "Python worker " + id + " (pid " + pid + ") did not open its output connections within "
+                        + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog())), START_LIMIT);
+        connected.whenComplete((ok, failure) -> {
+            if (limit != null) {
+                limit.cancel(false);
+            }
+            if (failure != null) {
+                outcome.completeExceptionally(failure);
+            } else {
+                begin.run();
+            }
+        });
+        return outcome;
+    }
+
+    private void begin(ActiveRun run, RunSpec spec) {
         // unguessable enough that output cannot match it by chance; code that wants to can
         // read it from its own worker's memory, and only misorders its own output
         String token = "\u0000\u0001px4j" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
         byte[] prefix = token.getBytes(StandardCharsets.US_ASCII);
-        out.begin(recorder, prefix);
-        err.begin(recorder, prefix);
-        ActiveRun run = new ActiveRun(runId, recorder, pair, out, err);
+        run.out.begin(run.recorder, prefix);
+        run.err.begin(run.recorder, prefix);
         active = run;
-        try {
-            boolean sent = send(WireCodec.fields("t", "run", "run", runId, "code", spec.code(),
-                    "workdir", spec.workdir().toString(), "timeout", spec.timeout().toNanos() / 1e9,
-                    "marker", token, "uid", spec.uid()));
-            if (sent) {
-                // the worker interrupts the code at its limit itself; past limit + grace, kill it
-                CompletableFuture<Object> over = CompletableFuture.anyOf(run.done, controlEnded);
-                try {
-                    over.get(spec.timeout().plus(spec.grace()).toNanos(), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    killAtGrace(run);
-                    awaitQuietly(over, "the end of a killed worker");
-                }
-            }
-            WorkerMessage.Done done = run.done.getNow(null);
-            ZygoteMessage.Exited exit = null;
-            if (done == null) {
-                // The worker died or was killed: make sure nothing it started survives, then
-                // take every byte still in flight until the connections end.
-                killTree();
-                exit = awaitQuietly(zygote.exitOf(id), "exit status");
-                awaitQuietly(CompletableFuture.allOf(out.ended(), err.ended()), "end of output");
-            }
-            io.execute(() -> {
-                resume(out);
-                resume(err);
-            });
-            out.finish();
-            err.finish();
-            return new RunOutcome(done, run.killedAfterGrace, exit, Duration.ofNanos(System.nanoTime() - startNanos));
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("run futures never fail", e);
-        } finally {
-            active = null;
-            pairs.remove(runId, pair);
+        boolean sent = send(WireCodec.fields("t", "run", "run", run.id, "code", spec.code(),
+                "workdir", spec.workdir().toString(), "timeout", spec.timeout().toNanos() / 1e9,
+                "marker", token, "uid", spec.uid()));
+        if (!sent) {
+            offload(() -> endAbnormally(run));
+            return;
         }
+        // the worker interrupts the code at its limit itself; past limit + grace, kill it
+        ScheduledFuture<?> kill = schedule(() -> killAtGrace(run), spec.timeout().plus(spec.grace()));
+        CompletableFuture.anyOf(run.done, controlEnded).whenComplete((over, failure) -> {
+            if (kill != null) {
+                kill.cancel(false);
+            }
+            if (run.done.isDone()) {
+                endNormally(run);
+            } else {
+                offload(() -> endAbnormally(run));
+            }
+        });
+    }
+
+    /** Null when the engine is closing (it ends every worker itself then). */
+    private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        try {
+            return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    /** Work that waits, off the IO thread; on this thread when the engine is closing. */
+    private void offload(Runnable task) {
+        try {
+            background.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /** The worker reported the end, on the IO thread, after the output before it. */
+    private void endNormally(ActiveRun run) {
+        try {
+            io.execute(() -> {
+                resume(run.out);
+                resume(run.err);
+            });
+            complete(run, run.done.join(), null);
+        } catch (RuntimeException e) {
+            run.outcome.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * The worker died or was killed: make sure nothing it started survives, then take every
+     * byte still in flight until the connections end. Blocks: runs on a background thread.
+     */
+    private void endAbnormally(ActiveRun run) {
+        try {
+            killTree();
+            ZygoteMessage.Exited exit = awaitQuietly(zygote.exitOf(id), "exit status");
+            awaitQuietly(CompletableFuture.allOf(run.out.ended(), run.err.ended()), "end of output");
+            io.execute(() -> {
+                resume(run.out);
+                resume(run.err);
+            });
+            complete(run, run.done.getNow(null), exit);
+        } catch (RuntimeException e) {
+            run.outcome.completeExceptionally(e);
+        }
+    }
+
+    private void complete(ActiveRun run, WorkerMessage.Done done, ZygoteMessage.Exited exit) {
+        run.out.finish();
+        run.err.finish();
+        active = null;
+        pairs.remove(run.id, run.pair);
+        run.outcome.complete(new RunOutcome(done, run.killedAfterGrace, exit,
+                Duration.ofNanos(System.nanoTime() - run.startNanos)));
     }
 
     /** Interrupts the code running now (KeyboardInterrupt inside it); false if none runs. */
@@ -429,15 +519,6 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 open.remove(raw);
             }
         };
-    }
-
-    private <T> T await(CompletableFuture<T> f, String what) throws InterruptedException {
-        try {
-            return f.get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new PyExec4jException("Python worker " + id + " (pid " + pid + ") did not open " + what + " within "
-                    + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog(), e);
-        }
     }
 
     private static boolean exitsWithin(CompletableFuture<?> exit, Duration limit) {
