@@ -132,6 +132,29 @@ class IsolationTest {
     }
 
     @Test
+    void freshStatesPreparedAheadBelongToTheirSessionOnly() {
+        Assumptions.assumeTrue(py.isolation().workerUsers(), "workers do not run as users of their own here: "
+                + py.isolation().notEnforced());
+        String who = "import os\nprint(os.getuid(), os.getcwd(), 'x' in globals())\nx = 1";
+        // back-to-back fresh states in two sessions: each takes the spare prepared for it, or
+        // a new one, never the other's
+        String a1 = py.run(RunRequest.of(who).inSession("prep-a").withReset(true)).output();
+        String b1 = py.run(RunRequest.of(who).inSession("prep-b").withReset(true)).output();
+        for (int i = 0; i < 4; i++) {
+            assertThat(py.run(RunRequest.of(who).inSession("prep-a").withReset(true)).output()).isEqualTo(a1);
+            assertThat(py.run(RunRequest.of(who).inSession("prep-b").withReset(true)).output()).isEqualTo(b1);
+        }
+        assertThat(a1).endsWith(" False\n").isNotEqualTo(b1);
+        assertThat(a1.split(" ")[0]).isNotEqualTo(b1.split(" ")[0]);
+        py.closeSession("prep-a");
+        // a closed session's prepared spare is gone with it: the name starts over, fresh
+        assertThat(py.run(RunRequest.of(who).inSession("prep-a").withReset(true)).output()).endsWith(" False\n")
+                .isNotEqualTo(a1);
+        py.closeSession("prep-a");
+        py.closeSession("prep-b");
+    }
+
+    @Test
     void aBoundedSpawnStormStopsAtTheLimitAndLeavesNothingBehind() {
         Assumptions.assumeTrue(py.isolation().processLimit() != null,
                 "no way to limit processes here: " + py.isolation().notEnforced());

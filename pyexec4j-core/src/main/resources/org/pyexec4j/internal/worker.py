@@ -716,7 +716,10 @@ class Worker:
 
     def _command(self, msg):
         kind = msg.get("t")
-        if kind == "run":
+        if kind == "prepare":
+            with self.runs_ready:
+                self.runs.append(msg)
+        elif kind == "run":
             self.tick = FLUSH_AFTER_SECONDS
             with self.runs_ready:
                 self.state.busy = True
@@ -755,9 +758,27 @@ class Worker:
         while True:
             with self.commands.lock:
                 with self.runs_ready:
-                    if self.runs:
-                        return self.runs.pop(0)
-                self.commands.read_locked(block=True)
+                    task = self.runs.pop(0) if self.runs else None
+                if task is None:
+                    self.commands.read_locked(block=True)
+                elif task["t"] == "prepare":
+                    self._enter_session(task["workdir"], task["uid"])
+                else:
+                    return task
+
+    def _enter_session(self, workdir, uid):
+        """Becomes a worker of one session: its directory and, in the sandbox, its user (the
+        same for every worker the session has). At the first run, or ahead of it when the
+        host prepares a spare for a session that asks for fresh states."""
+        self.workdir = workdir
+        self.path = os.path.join(workdir, self.file_name)
+        self.module = None
+        os.environ["HOME"] = workdir
+        if self.confine is not None:
+            confinement, self.confine = self.confine, None
+            confinement.enter(workdir, uid)
+        if self.engine_ident is None and self.confine is None:
+            self._start_engine_thread()  # after the user is set: no thread to switch with us
 
     def _rehearse(self):
         """Walks the run path once while the worker waits in the pool, so that the pages a
@@ -827,14 +848,7 @@ class Worker:
         token = msg["marker"].encode("ascii")
         self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd))
         if self.workdir != msg["workdir"]:
-            self.workdir = msg["workdir"]
-            self.path = os.path.join(self.workdir, self.file_name)
-            self.module = None
-            os.environ["HOME"] = self.workdir
-            if self.confine is not None:
-                # the session's user: the same for every worker the session has
-                confinement, self.confine = self.confine, None
-                confinement.enter(self.workdir, msg["uid"])
+            self._enter_session(msg["workdir"], msg["uid"])
         os.chdir(self.workdir)
         if self.workdir in sys.path:
             sys.path.remove(self.workdir)

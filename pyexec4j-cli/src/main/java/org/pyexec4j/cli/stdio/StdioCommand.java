@@ -31,10 +31,10 @@ public final class StdioCommand implements Callable<Integer> {
             description = "Longest request line accepted (default 64 MiB).")
     int maxLineBytes = StdioServer.DEFAULT_MAX_LINE_BYTES;
 
-    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "2", converter = org.pyexec4j.cli.Converters.Seconds.class,
-            description = "Before reading stdin, send the server's own request path warm-up requests for up to"
-                    + " this long, so the first real requests meet compiled code, not a cold JVM"
-                    + " (default: ${DEFAULT-VALUE}; 0 turns it off).")
+    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "20", converter = org.pyexec4j.cli.Converters.Seconds.class,
+            description = "Before reading stdin, serve the server's own warm-up requests until the JIT"
+                    + " compiler is quiet, for at most this long, so that the first real requests meet"
+                    + " compiled code, not a cold JVM (default: ${DEFAULT-VALUE} s; 0 turns it off).")
     java.time.Duration warmUp;
 
     @Mixin

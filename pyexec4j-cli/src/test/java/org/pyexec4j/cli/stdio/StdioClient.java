@@ -39,6 +39,9 @@ final class StdioClient implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "org.pyexec4j.cli.Main", "stdio"));
+        if (!List.of(options).contains("--warm-up")) {
+            cmd.addAll(List.of("--warm-up", "0")); // tests want answers, not a JIT at its best
+        }
         cmd.addAll(List.of(options));
         process = new ProcessBuilder(cmd)
                 .redirectError(stderrLog.toFile())

@@ -53,6 +53,24 @@ class StdioLifecycleTest {
     }
 
     @Test
+    void warmUpAnswersNothingOnStdoutAndLeavesNoSessionOrProcessBehind() throws Exception {
+        try (StdioClient server = new StdioClient("--warm-up", "2")) {
+            server.send("{\"id\": 1, \"session\": \"pyexec4j-warm-up-1\", \"reset\": false, \"code\": "
+                    + json("print(globals().get('i', 'fresh'))") + "}");
+            assertThat(body(result(server.answer(1)))).as("the warm-up session is closed: a new one is fresh")
+                    .isEqualTo("fresh\n");
+            List<ProcessHandle> below = server.process().descendants().collect(Collectors.toList());
+            server.endInput();
+            assertThat(server.waitForExit()).isZero();
+            assertThat(server.allLines()).as("only the answer to our request").hasSize(1);
+            assertThat(server.junk()).isEmpty();
+            for (ProcessHandle p : below) {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void endOfInputWithNothingReceivedExitsZero() throws Exception {
         try (StdioClient server = new StdioClient()) {
             server.endInput();

@@ -43,6 +43,8 @@ public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static final AtomicInteger ENGINES = new AtomicInteger();
     private static final int SPARE_WORKERS = 2;
+    /** Names of the one-run sessions of runs that name none. */
+    static final String ANONYMOUS_PREFIX = "~run-";
 
     private final EngineConfig config;
     private final String prefix;
@@ -143,7 +145,7 @@ public final class Engine implements AutoCloseable {
             throw new PyExec4jException("this Interpreter is closed");
         }
         boolean anonymous = request.session() == null;
-        Session s = anonymous ? newSession("~run-" + anonymousRuns.incrementAndGet())
+        Session s = anonymous ? newSession(ANONYMOUS_PREFIX + anonymousRuns.incrementAndGet())
                 : sessions.computeIfAbsent(request.session(), this::newSession);
         try {
             return s.runAndWait(anonymous ? request.withReset(true) : request);
@@ -162,7 +164,7 @@ public final class Engine implements AutoCloseable {
             return CompletableFuture.failedFuture(new PyExec4jException("this Interpreter is closed"));
         }
         if (request.session() == null) {
-            Session s = newSession("~run-" + anonymousRuns.incrementAndGet());
+            Session s = newSession(ANONYMOUS_PREFIX + anonymousRuns.incrementAndGet());
             return s.submit(request.withReset(true)).whenComplete((r, e) -> retire(s));
         }
         Session s = sessions.computeIfAbsent(request.session(), this::newSession);
@@ -179,6 +181,7 @@ public final class Engine implements AutoCloseable {
         if (s != null) {
             s.close();
         }
+        pool.forget(session);
     }
 
     public List<String> sessions() {
@@ -219,6 +222,18 @@ public final class Engine implements AutoCloseable {
     /** Starts spare workers in the background until the pool is full again. */
     void refillPool() {
         pool.refill();
+    }
+
+    /** The spare prepared for this session, or null. */
+    WorkerProcess preparedWorker(String session) {
+        return pool.takePrepared(session);
+    }
+
+    /** Prepares a spare for a session that is likely to ask for a fresh state again. */
+    void prepareSpare(String session, Path workdir, int uid) {
+        if (!closed) {
+            pool.prepareFor(session, w -> w.prepare(workdir, uid));
+        }
     }
 
     /** A spare worker with a fresh interpreter state, or null when none is ready now. */

@@ -103,7 +103,10 @@ final class Session implements AutoCloseable {
             if (!request.reset() && w != null && w.isUsable()) {
                 return runOn(w, request, false);
             }
-            WorkerProcess spare = engine.readyWorker();
+            WorkerProcess spare = engine.preparedWorker(name);
+            if (spare == null) {
+                spare = engine.readyWorker();
+            }
             if (spare != null) {
                 return runOn(spare, request, true);
             }
@@ -165,7 +168,11 @@ final class Session implements AutoCloseable {
         if (old != null) {
             old.run();
         }
-        engine.refillPool();
+        if (!closed && !name.startsWith(Engine.ANONYMOUS_PREFIX)) {
+            engine.prepareSpare(name, directory.path(), uid);
+        } else {
+            engine.refillPool();
+        }
     }
 
     /** Ends a replaced worker once: at the end of the fresh run, or after a moment. */

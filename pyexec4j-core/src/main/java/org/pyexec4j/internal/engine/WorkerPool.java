@@ -2,7 +2,10 @@ package org.pyexec4j.internal.engine;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.pyexec4j.internal.worker.WorkerProcess;
 import org.slf4j.Logger;
@@ -16,10 +19,18 @@ import org.slf4j.LoggerFactory;
 final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
 
+    /** How many sessions may have a spare prepared for them at once. */
+    private static final int PREPARED_SESSIONS = 2;
+
     private final int spares;
     private final Supplier<WorkerProcess> starter;
     private final ExecutorService refiller;
     private final Deque<WorkerProcess> ready = new ArrayDeque<>();
+    /**
+     * Spares already made workers of one session each (its directory, its user), for the
+     * sessions that last asked for fresh states; the oldest goes when the cap is reached.
+     */
+    private final LinkedHashMap<String, WorkerProcess> prepared = new LinkedHashMap<>();
     private int starting;
     private boolean closed;
 
@@ -45,6 +56,75 @@ final class WorkerPool implements AutoCloseable {
         return w != null ? w : starter.get();
     }
 
+    /** The spare prepared for this session, if there is a usable one; it is no longer held. */
+    WorkerProcess takePrepared(String session) {
+        WorkerProcess w;
+        synchronized (this) {
+            w = prepared.remove(session);
+        }
+        if (w != null && !w.isUsable()) {
+            closeLater(w);
+            return null;
+        }
+        return w;
+    }
+
+    /**
+     * Makes a ready spare a worker of {@code session} ahead of its next fresh state (a
+     * session that asked for one is likely to ask again). Does nothing when the session has
+     * one, or no spare is ready; at the cap, the spare of the session that asked longest ago
+     * is ended.
+     *
+     * @param prepare sends the session's directory and user to the spare; false if it failed
+     */
+    void prepareFor(String session, Predicate<WorkerProcess> prepare) {
+        WorkerProcess spare;
+        WorkerProcess evicted = null;
+        synchronized (this) {
+            if (closed || prepared.containsKey(session)) {
+                return;
+            }
+            spare = ready.pollFirst();
+            if (spare == null) {
+                return;
+            }
+            if (prepared.size() >= PREPARED_SESSIONS) {
+                String oldest = prepared.keySet().iterator().next();
+                evicted = prepared.remove(oldest);
+            }
+        }
+        if (evicted != null) {
+            closeLater(evicted);
+        }
+        if (!prepare.test(spare)) {
+            closeLater(spare);
+        } else {
+            synchronized (this) {
+                if (closed) {
+                    evicted = spare;
+                } else {
+                    prepared.put(session, spare);
+                    evicted = null;
+                }
+            }
+            if (evicted != null) {
+                closeLater(evicted);
+            }
+        }
+        refill();
+    }
+
+    /** The session is gone: its prepared spare is ended. */
+    void forget(String session) {
+        WorkerProcess w;
+        synchronized (this) {
+            w = prepared.remove(session);
+        }
+        if (w != null) {
+            closeLater(w);
+        }
+    }
+
     /**
      * A ready spare, without waiting, or null when none is ready. It does not refill: the
      * caller calls {@link #refill()} once its run is over, so that starting a worker (a fork
@@ -62,7 +142,7 @@ final class WorkerPool implements AutoCloseable {
             if (w == null || w.isUsable()) {
                 return w;
             }
-            refiller.execute(w::close); // closing waits for the process: never on the caller's thread
+            closeLater(w); // closing waits for the process: never on the caller's thread
         }
     }
 
@@ -96,13 +176,23 @@ final class WorkerPool implements AutoCloseable {
         });
     }
 
+    private void closeLater(WorkerProcess w) {
+        try {
+            refiller.execute(w::close);
+        } catch (RejectedExecutionException e) { // the engine is closing
+            w.close();
+        }
+    }
+
     @Override
     public void close() {
         Deque<WorkerProcess> toClose;
         synchronized (this) {
             closed = true;
             toClose = new ArrayDeque<>(ready);
+            toClose.addAll(prepared.values());
             ready.clear();
+            prepared.clear();
         }
         toClose.forEach(WorkerProcess::close);
     }

@@ -340,6 +340,16 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 Duration.ofNanos(System.nanoTime() - run.startNanos)));
     }
 
+    /**
+     * Makes this idle worker one of a session's ahead of its first run: the session's working
+     * directory and, in the sandbox, its user. Its first run then costs what any run does.
+     *
+     * @return false when the worker cannot be reached
+     */
+    public boolean prepare(java.nio.file.Path workdir, int uid) {
+        return send(WireCodec.fields("t", "prepare", "workdir", workdir.toString(), "uid", uid));
+    }
+
     /** Interrupts the code running now (KeyboardInterrupt inside it); false if none runs. */
     public boolean interrupt() {
         ActiveRun run = active;
