@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.IsolationReport;
 import org.pyexec4j.PyExec4jException;
@@ -120,6 +121,7 @@ final class Session implements AutoCloseable {
 
     private CompletableFuture<ExecutionResult> runOn(WorkerProcess w, RunRequest request, boolean fresh) {
         String note = null;
+        Retirement replaced = null;
         if (fresh) {
             if (!request.reset() && lostStateNote != null) {
                 note = lostStateNote;
@@ -127,8 +129,9 @@ final class Session implements AutoCloseable {
             lostStateNote = null;
             WorkerProcess old = worker;
             if (old != null) {
-                retiring = new Retirement(old);
-                engine.later(retiring::run, RETIRE_AFTER); // a long run does not keep the old one alive
+                replaced = new Retirement(old);
+                retiring = replaced;
+                engine.later(replaced, RETIRE_AFTER); // a long run does not keep the old one alive
             }
             worker = w;
             if (closed) { // closed while the worker was being found
@@ -143,30 +146,42 @@ final class Session implements AutoCloseable {
             recorder.record(StdStream.STDERR, note);
         }
         Path workdir = directory.path();
-        return w.start(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid), recorder)
+        CompletableFuture<ExecutionResult> result = new CompletableFuture<>();
+        Retirement afterwards = replaced;
+        w.start(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid), recorder)
                 .whenComplete((outcome, failure) -> {
+                    if (failure != null) {
+                        result.completeExceptionally(failure);
+                    } else if (recorder.keptSize() <= ASSEMBLE_INLINE_LIMIT) {
+                        // completing runs what waits for the result (an answer, the next run)
+                        // here and now: before the clean-up below, which would delay it
+                        complete(result, () -> assemble(w, outcome, recorder, timeout, limit));
+                    } else {
+                        engine.background().execute(
+                                () -> complete(result, () -> assemble(w, outcome, recorder, timeout, limit)));
+                    }
                     if (fresh) {
-                        afterFreshRun();
+                        afterFreshRun(afterwards);
                     }
-                })
-                .thenCompose(outcome -> {
-                    if (recorder.keptSize() <= ASSEMBLE_INLINE_LIMIT) {
-                        return CompletableFuture.completedFuture(assemble(w, outcome, recorder, timeout, limit));
-                    }
-                    return CompletableFuture.supplyAsync(() -> assemble(w, outcome, recorder, timeout, limit),
-                            engine.background());
                 });
+        return result;
+    }
+
+    private static void complete(CompletableFuture<ExecutionResult> result, Supplier<ExecutionResult> assemble) {
+        try {
+            result.complete(assemble.get());
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
     }
 
     /**
      * The worker replaced by a fresh one is ended, and the pool refilled, once the fresh
      * one's run is over: both take CPU that the run should have.
      */
-    private void afterFreshRun() {
-        Retirement old = retiring;
-        retiring = null;
-        if (old != null) {
-            old.run();
+    private void afterFreshRun(Retirement replaced) {
+        if (replaced != null) {
+            replaced.run();
         }
         if (!closed && !name.startsWith(Engine.ANONYMOUS_PREFIX)) {
             engine.prepareSpare(name, directory.path(), uid);
