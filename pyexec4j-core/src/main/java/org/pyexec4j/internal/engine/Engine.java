@@ -317,6 +317,7 @@ public final class Engine implements AutoCloseable {
             return;
         }
         closed = true;
+        pool.close(); // first: a refill under way then ends quietly
         List<Session> all = new ArrayList<>(sessions.values());
         sessions.clear();
         List<CompletableFuture<Void>> closing = new ArrayList<>();

@@ -158,7 +158,15 @@ final class WorkerPool implements AutoCloseable {
             try {
                 w = starter.get();
             } catch (RuntimeException e) {
-                LOG.warn("could not start a spare Python worker: {}", e.getMessage());
+                boolean closing;
+                synchronized (this) {
+                    closing = closed;
+                }
+                if (closing) {
+                    LOG.debug("no spare Python worker: the engine is closing ({})", e.getMessage());
+                } else {
+                    LOG.warn("could not start a spare Python worker: {}", e.getMessage());
+                }
             }
             boolean keep;
             synchronized (this) {
