@@ -97,4 +97,12 @@ public record ExecutionResult(
     public String toJson() {
         return ResultJson.write(this);
     }
+
+    /**
+     * Writes the same JSON as {@link #toJson()}, UTF-8, straight to {@code out} (left open),
+     * without building it in memory: for results with a lot of output.
+     */
+    public void writeJson(java.io.OutputStream out) throws java.io.IOException {
+        ResultJson.write(this, out);
+    }
 }

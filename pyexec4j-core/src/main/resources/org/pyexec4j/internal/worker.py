@@ -39,6 +39,8 @@ PR_SET_CHILD_SUBREAPER = 36
 FLUSH_AFTER_SECONDS = 0.005
 QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped writing
 FLUSH_AT_CHARS = 1 << 18
+BIG_WRITE_CHARS = 1 << 16  # a write this long (and ASCII) goes as bytes, not as a JSON string
+MAX_BIG_WRITE_CHARS = 16 << 20
 REINTERRUPT_EVERY_SECONDS = 1.0
 
 try:
@@ -167,6 +169,9 @@ class OutputBuffer:
             with lock:
                 if buf._run is None:
                     return len(text)
+                if BIG_WRITE_CHARS <= len(text) <= MAX_BIG_WRITE_CHARS and text.isascii():
+                    buf._send_big_locked(stream, text)
+                    return len(text)
                 if stream == buf._stream and buf._groups:
                     buf._current.append(text)
                 else:
@@ -202,6 +207,15 @@ class OutputBuffer:
     def current_run(self):
         run = self._run
         return None if run is None else run[0]
+
+    def _send_big_locked(self, stream, text):
+        """One big ASCII write goes as its bytes after a short line, not as a JSON string:
+        no escaping here, no parsing on the Java side. Buffered writes go first."""
+        self._flush_locked()
+        _, token, fds = self._run
+        for fd in fds:
+            _write_all(fd, token)
+        self._channel.send({"t": "big", "s": stream, "n": len(text)}, text.encode("ascii"))
 
     def _flush_locked(self):
         if self._groups and self._run is not None:
@@ -408,10 +422,13 @@ class ControlChannel:
         self._sock = sock
         self._lock = threading.Lock()
 
-    def send(self, obj):
+    def send(self, obj, payload=None):
+        """A JSON line, and the bytes that follow it if the message says they do."""
         data = _dumps(obj) + b"\n"
         with self._lock:
             self._sock.sendall(data)
+            if payload is not None:
+                self._sock.sendall(payload)
 
     def socket(self):
         return self._sock

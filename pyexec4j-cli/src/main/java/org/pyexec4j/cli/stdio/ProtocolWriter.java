@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.StdStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +69,28 @@ final class ProtocolWriter {
         byte[] head = ascii("{\"id\":" + id.json() + ",\"result\":");
         byte[] body = resultJson.getBytes(StandardCharsets.UTF_8);
         line(head, body, ascii("}"));
+    }
+
+    /**
+     * The same line, the result's JSON written straight to the output under the lock: for
+     * a big result, which is then never held in memory as text.
+     */
+    void resultStreamed(RequestId id, ExecutionResult result) {
+        synchronized (lock) {
+            if (broken) {
+                return;
+            }
+            try {
+                out.write(ascii("{\"id\":" + id.json() + ",\"result\":"));
+                result.writeJson(out);
+                out.write('}');
+                out.write(NEWLINE);
+                out.flush();
+            } catch (IOException e) {
+                broken = true;
+                log.warn("cannot write to stdout any more ({}); dropping the remaining answers", e.toString());
+            }
+        }
     }
 
     private void line(byte[]... parts) {

@@ -121,7 +121,7 @@ final class SessionLane {
             // thread serves every session
             return f.handle((result, failure) -> {
                 if (failure == null && isLarge(result)) {
-                    return CompletableFuture.runAsync(() -> answer(result, null), executor);
+                    return CompletableFuture.runAsync(() -> answerLarge(result), executor);
                 }
                 answer(result, failure);
                 return CompletableFuture.<Void>completedFuture(null);
@@ -175,6 +175,15 @@ final class SessionLane {
             if (!answered) { // never an event after the result line
                 writer.output(request.id(), chunk.stream(), chunk.text());
             }
+        }
+
+        /** A big result goes out as it is turned into JSON, not built as text first. */
+        private void answerLarge(ExecutionResult result) {
+            synchronized (this) {
+                answered = true;
+                writer.resultStreamed(request.id(), result);
+            }
+            pending.remove(this);
         }
 
         private void answer(ExecutionResult result, Throwable failure) {

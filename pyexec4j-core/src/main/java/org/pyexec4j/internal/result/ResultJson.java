@@ -1,7 +1,9 @@
 package org.pyexec4j.internal.result;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Map;
@@ -18,6 +20,26 @@ public final class ResultJson {
     public static String write(ExecutionResult r) {
         StringWriter out = new StringWriter(estimate(r));
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+            write(g, r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write JSON to memory", e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Writes the JSON as UTF-8 straight to {@code out}, which stays open: a big result is
+     * not built in memory first (for 50 MiB of output that saves three copies of it).
+     */
+    public static void write(ExecutionResult r, OutputStream out) throws IOException {
+        try (JsonGenerator g = Json.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            write(g, r);
+        }
+    }
+
+    private static void write(JsonGenerator g, ExecutionResult r) throws IOException {
+        {
             g.writeStartObject();
             g.writeArrayFieldStart("term_out");
             for (String s : r.termOut()) {
@@ -99,10 +121,7 @@ public final class ResultJson {
             g.writeStringField("limit_hit", r.limitHit());
             g.writeStringField("isolation", r.isolation().name().toLowerCase(java.util.Locale.ROOT));
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return out.toString();
     }
 
     private static void writeNullableInt(JsonGenerator g, String name, Integer value) throws IOException {

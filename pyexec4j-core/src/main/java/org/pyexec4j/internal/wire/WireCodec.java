@@ -35,6 +35,14 @@ public final class WireCodec {
                 return new WorkerMessage.Ready(o.integer("pid"));
             case "out":
                 return readOutput(o);
+            case "big": {
+                Integer bytes = o.integer("n");
+                if (bytes == null || bytes < 0) {
+                    throw new IOException("big write without a length: " + o.fields());
+                }
+                return new WorkerMessage.BigWrite(Integer.valueOf(2).equals(o.integer("s")) ? StdStream.STDERR
+                        : StdStream.STDOUT, bytes);
+            }
             case "done":
                 return readDone(o);
             default:

@@ -13,6 +13,13 @@ public sealed interface WorkerMessage {
     /** The worker is connected and waits for code. */
     record Ready(long pid) implements WorkerMessage {}
 
+    /**
+     * One big ASCII write whose {@code bytes} follow this line on the connection as they
+     * are, not as a JSON string (no escaping, no parsing). The reader turns it into an
+     * {@link Output} once it has them.
+     */
+    record BigWrite(StdStream stream, int bytes) implements WorkerMessage {}
+
     /** Output written through Python's sys.stdout / sys.stderr, in write order. */
     record Output(List<Group> groups) implements WorkerMessage {
         public record Group(StdStream stream, List<String> writes) {}

@@ -4,20 +4,32 @@ import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
+import org.pyexec4j.StdStream;
 import org.pyexec4j.internal.wire.Json;
 import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.WorkerMessage;
 
-/** Splits a worker's control connection into JSON lines and decodes each as it completes. */
+/**
+ * Splits a worker's control connection into JSON lines and decodes each as it completes; a
+ * big write's bytes follow its line as they are.
+ */
 final class ControlReader {
     private final ReadableByteChannel channel;
     private final Consumer<WorkerMessage> sink;
     /** Reads happen on the IO thread only: one buffer serves every worker. */
     private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256 * 1024));
+    /** The worker sends bigger writes as JSON: a longer length is a broken connection. */
+    private static final int MAX_BIG_WRITE = 64 << 20;
     private byte[] line = new byte[8192];
     private int length;
+    /** The big write being received, or null. */
+    private byte[] big;
+    private int bigFilled;
+    private StdStream bigStream;
 
     ControlReader(ReadableByteChannel channel, Consumer<WorkerMessage> sink) {
         this.channel = channel;
@@ -38,17 +50,45 @@ final class ControlReader {
             }
             byte[] data = buf.array();
             int from = 0;
-            for (int i = 0; i < n; i++) {
-                if (data[i] == '\n') {
-                    append(data, from, i);
-                    decode();
-                    length = 0;
-                    from = i + 1;
+            while (from < n) {
+                if (big != null) { // the bytes of a big write: taken as they are
+                    int take = Math.min(n - from, big.length - bigFilled);
+                    System.arraycopy(data, from, big, bigFilled, take);
+                    bigFilled += take;
+                    from += take;
+                    if (bigFilled == big.length) {
+                        deliverBig();
+                    }
+                    continue;
                 }
+                int newline = indexOfNewline(data, from, n);
+                if (newline < 0) {
+                    append(data, from, n);
+                    break;
+                }
+                append(data, from, newline);
+                decode();
+                length = 0;
+                from = newline + 1;
             }
-            append(data, from, n);
             buf.clear();
         }
+    }
+
+    private static int indexOfNewline(byte[] data, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (data[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void deliverBig() {
+        // ASCII by the worker's word; a byte that is not becomes U+FFFD
+        String text = new String(big, StandardCharsets.US_ASCII);
+        big = null;
+        sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(bigStream, List.of(text)))));
     }
 
     private void append(byte[] data, int from, int to) {
@@ -66,7 +106,17 @@ final class ControlReader {
     private void decode() throws IOException {
         try (JsonParser p = Json.FACTORY.createParser(line, 0, length)) {
             WorkerMessage m = WireCodec.readWorker(p);
-            if (m != null) {
+            if (m instanceof WorkerMessage.BigWrite b) {
+                if (b.bytes() > MAX_BIG_WRITE) {
+                    throw new IOException("a big write of " + b.bytes() + " bytes, more than " + MAX_BIG_WRITE);
+                }
+                big = new byte[b.bytes()];
+                bigFilled = 0;
+                bigStream = b.stream();
+                if (b.bytes() == 0) {
+                    deliverBig();
+                }
+            } else if (m != null) {
                 sink.accept(m);
             }
         }
