@@ -37,6 +37,32 @@ class OutputCaptureTest {
     }
 
     @Test
+    void bigWritesKeepTheirPlaceAmongSmallWritesRawBytesAndBothStreams() {
+        // writes of 64 KiB and more (ASCII) travel as bytes, not JSON; the rest does not change
+        ExecutionResult r = py.run(String.join("\n",
+                "import os, sys",
+                "print('a')",
+                "sys.stdout.write('x' * 70000)",
+                "os.write(1, b'RAW\\n')",
+                "sys.stderr.write('e' * 65536)",
+                "print('b')",
+                "sys.stdout.write('\\u00e9' * 70000)",
+                "sys.stdout.write('z' * 65535)",
+                "sys.stdout.write('\\n' * 100000)"));
+        assertThat(r.chunks()).containsExactly(
+                new OutputChunk(StdStream.STDOUT, "a"),
+                new OutputChunk(StdStream.STDOUT, "\n"),
+                new OutputChunk(StdStream.STDOUT, "x".repeat(70000)),
+                new OutputChunk(StdStream.STDOUT, "RAW\n"),
+                new OutputChunk(StdStream.STDERR, "e".repeat(65536)),
+                new OutputChunk(StdStream.STDOUT, "b"),
+                new OutputChunk(StdStream.STDOUT, "\n"),
+                new OutputChunk(StdStream.STDOUT, "\u00e9".repeat(70000)),
+                new OutputChunk(StdStream.STDOUT, "z".repeat(65535)),
+                new OutputChunk(StdStream.STDOUT, "\n".repeat(100000)));
+    }
+
+    @Test
     void fileDescriptorLevelOutputIsCaptured() {
         ExecutionResult r = py.run(String.join("\n",
                 "import os, subprocess, ctypes",
