@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param environmentAllowList user code sees only an allow-listed environment
  * @param limits the limits applied
  * @param processLimit how the process limit is enforced ("cgroup", "rlimit") or null
+ * @param memoryLimit how the memory limit is enforced: "cgroup" (all of a session's processes
+ *     together, and each one's address space) or "rlimit" (each process's address space only),
+ *     or null
  * @param notEnforced one line per protection that was asked for and is not in force, and why
  */
 public record IsolationReport(
@@ -29,6 +32,7 @@ public record IsolationReport(
         boolean environmentAllowList,
         Limits limits,
         String processLimit,
+        String memoryLimit,
         List<String> notEnforced) {
 
     public IsolationReport {
@@ -51,7 +55,8 @@ public record IsolationReport(
         sb.append("  sessions: ").append(workerUsers
                 ? "each worker its own user and mount namespace" : "share a user").append('\n');
         sb.append("  environment: ").append(environmentAllowList ? "allow-list" : "the JVM's, inherited").append('\n');
-        sb.append("  limits: memory=").append(limits.memoryBytes()).append(" cpu=").append(limits.cpuTime())
+        sb.append("  limits: memory=").append(limits.memoryBytes())
+                .append(memoryLimit == null ? "" : " (" + memoryLimit + ")").append(" cpu=").append(limits.cpuTime())
                 .append(" processes=").append(limits.processes()).append(processLimit == null ? "" : " (" + processLimit + ")")
                 .append(" file_size=").append(limits.fileSizeBytes()).append(" open_files=").append(limits.openFiles())
                 .append('\n');

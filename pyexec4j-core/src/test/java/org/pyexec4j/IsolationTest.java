@@ -210,6 +210,26 @@ class IsolationTest {
     }
 
     @Test
+    void theProcessesOfASessionTogetherStayUnderTheMemoryLimit() {
+        try (Interpreter small = Interpreter.builder().limits(Limits.defaults().withMemoryBytes(512L << 20)).build()) {
+            Assumptions.assumeTrue("cgroup".equals(small.isolation().memoryLimit()),
+                    "memory is limited per process only here: " + small.isolation().notEnforced());
+            // three children of 300 MiB each: each is under the limit, together they are not
+            ExecutionResult r = small.run(RunRequest.of(String.join("\n",
+                    "import subprocess, sys",
+                    "hog = 'import time; b = bytearray(300 * 1024**2); b[::4096] = b\"x\" * len(b[::4096]); time.sleep(3)'",
+                    "kids = [subprocess.Popen([sys.executable, '-c', hog]) for _ in range(3)]",
+                    "print(sorted(k.wait() for k in kids))")).inSession("hogs"));
+            assertThat(r.output()).contains("-9");
+            assertThat(r.limitHit()).isEqualTo("memory");
+            assertThat(r.termOut().get(r.termOut().size() - 2)).isEqualTo("[pyexec4j: the memory limit of 512 MiB (all"
+                    + " of the session's processes together) was reached; the biggest process was killed]\n");
+            assertThat(small.run(RunRequest.of("print('still serving')").inSession("hogs")).output())
+                    .isEqualTo("still serving\n");
+        }
+    }
+
+    @Test
     void numpyImportsUnderTheDefaultLimits() {
         Assumptions.assumeTrue(Pythons.debianHas("numpy"), "Debian's python3 has no numpy (apt-get install python3-numpy)");
         try (Interpreter np = Interpreter.builder().python(Pythons.DEBIAN.toString()).build()) {

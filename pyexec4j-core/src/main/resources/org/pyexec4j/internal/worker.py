@@ -592,8 +592,10 @@ def _current_run():
 
 
 class Worker:
-    def __init__(self, socket_path, worker_id, secret, file_name, ipython, confine=None):
+    def __init__(self, socket_path, worker_id, secret, file_name, ipython, confine=None, memory_group=None):
         global _ENGINE
+        self.memory_group = memory_group  # this worker's memory cgroup, or None
+        self.oom_kills = 0
         self.confine = confine  # a Confinement to enter at the first run, or None
         self.workdir = None
         self.file_name = file_name
@@ -935,6 +937,13 @@ class Worker:
         # process below the worker (it is a subreaper, so no orphan escapes that check)
         # and no thread but the engine's.
         reuse = _thread._count() == 1 and (not _SPAWNED[0] or not _children_of(os.getpid()))
+        if _SPAWNED[0] and self.memory_group:
+            # a child killed at the memory limit of the session's processes together (had it
+            # been this process, the zygote would say so)
+            kills = _oom_kills(self.memory_group)
+            if kills > self.oom_kills:
+                self.oom_kills = kills
+                done["oom"] = True
         _SPAWNED[0] = False
         done["next_pair"] = "same" if reuse else "new"
         # The last Python-level output goes with the result.
@@ -1084,14 +1093,32 @@ class Confinement:
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
-def _join_cgroup(cgroup, worker_id, pid, nproc):
-    path = os.path.join(cgroup, worker_id)
+def _join_cgroup(root, worker_id, pid, settings):
+    """A group of the worker's own under root, its settings written in order (a setting
+    the kernel lacks, such as swap accounting, is skipped), then the worker in it."""
+    path = os.path.join(root, worker_id)
     os.makedirs(path, exist_ok=True)
-    if nproc is not None:
-        with open(os.path.join(path, "pids.max"), "w") as f:
-            f.write(str(nproc))
+    for name, value in settings:
+        try:
+            with open(os.path.join(path, name), "w") as f:
+                f.write(str(value))
+        except FileNotFoundError:
+            pass
     with open(os.path.join(path, "cgroup.procs"), "w") as f:
         f.write(str(pid))
+
+
+def _oom_kills(memory_group):
+    """How many processes the kernel killed in this memory cgroup at its limit."""
+    try:
+        with open(os.path.join(memory_group, "memory.oom_control")) as f:
+            for line in f:
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+        with open(os.path.join(memory_group, "memory.failcnt")) as f:  # older kernels
+            return 1 if int(f.read()) > 0 else 0
+    except (OSError, ValueError):
+        return 0
 
 
 # --------------------------------------------------------------------------- process set-up
@@ -1215,7 +1242,17 @@ class Zygote:
         self.socket_path = args["socket"]
         self.workers = {}  # pid -> worker id
         self.limits = args.get("limits") or {}
-        self.cgroup = args.get("cgroup")
+        # (root, settings): a group per worker in each; the processes of a worker together
+        # count against its pids and memory limits
+        self.cgroups = []
+        if args.get("cgroup"):
+            nproc = self.limits.get("nproc")
+            self.cgroups.append((args["cgroup"], [] if nproc is None else [("pids.max", nproc)]))
+        self.memory_cgroup = args.get("memory_cgroup")
+        if self.memory_cgroup:
+            memory = self.limits.get("as")
+            self.cgroups.append((self.memory_cgroup, [("memory.limit_in_bytes", memory),
+                                                      ("memory.memsw.limit_in_bytes", memory)]))
         self.confine = args.get("confine")
         self.forks = 0
         self.pending_cgroups = []
@@ -1302,11 +1339,11 @@ class Zygote:
             if pid == 0:
                 self.become_worker(msg)
             self.workers[pid] = msg["id"]
-            if self.cgroup:
+            for root, settings in self.cgroups:
                 try:
-                    _join_cgroup(self.cgroup, msg["id"], pid, self.limits.get("nproc"))
+                    _join_cgroup(root, msg["id"], pid, settings)
                 except OSError as e:
-                    self.reply({"t": "error", "message": f"cgroup for {msg['id']}: {e}"})
+                    self.reply({"t": "error", "message": f"cgroup {root} for {msg['id']}: {e}"})
             self.reply({"t": "forked", "id": msg["id"], "pid": pid})
         elif op == "kill":
             for pid, wid in list(self.workers.items()):
@@ -1336,7 +1373,8 @@ class Zygote:
                 confine = Confinement(self.confine["sessions_root"], self.limits.get("nproc"))
             log = os.dup(2)  # the zygote's stderr, the engine's log, before fd 2 is the code's
             worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
-                            msg.get("ipython", False), confine)
+                            msg.get("ipython", False), confine,
+                            os.path.join(self.memory_cgroup, msg["id"]) if self.memory_cgroup else None)
             worker.serve()
         except BaseException:  # noqa: B902
             try:
@@ -1355,7 +1393,7 @@ class Zygote:
             if pid == 0:
                 break
             wid = self.workers.pop(pid, None)
-            if wid is not None and self.cgroup:
+            if wid is not None and self.cgroups:
                 self.pending_cgroups.append(wid)
             if wid is not None:
                 self.reply({
@@ -1364,6 +1402,7 @@ class Zygote:
                     "pid": pid,
                     "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                    "oom": bool(self.memory_cgroup and _oom_kills(os.path.join(self.memory_cgroup, wid))),
                 })
         self.kill_orphans()
         self.remove_cgroups()
@@ -1372,12 +1411,14 @@ class Zygote:
         """A worker's cgroup goes once its last process has (orphans are killed first)."""
         left = []
         for wid in self.pending_cgroups:
-            try:
-                os.rmdir(os.path.join(self.cgroup, wid))
-            except FileNotFoundError:
-                pass
-            except OSError:
-                left.append(wid)
+            for root, _ in self.cgroups:
+                try:
+                    os.rmdir(os.path.join(root, wid))
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    left.append(wid)
+                    break
         self.pending_cgroups = left
 
     def kill_orphans(self):

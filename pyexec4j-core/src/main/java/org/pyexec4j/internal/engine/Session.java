@@ -215,13 +215,15 @@ final class Session implements AutoCloseable {
 
     private ExecutionResult assemble(WorkerProcess w, RunOutcome outcome, OutputRecorder recorder, Duration timeout,
                                      long limit) {
-        return withIsolation(assembleOutcome(w, outcome, recorder, timeout, limit));
+        boolean outOfMemory = (outcome.exit() != null && outcome.exit().outOfMemory())
+                || (outcome.done() != null && outcome.done().killedAtMemoryLimit());
+        return withIsolation(assembleOutcome(w, outcome, recorder, timeout, limit), outOfMemory);
     }
 
-    private ExecutionResult withIsolation(ExecutionResult r) {
+    private ExecutionResult withIsolation(ExecutionResult r, boolean outOfMemory) {
         IsolationReport isolation = engine.isolation();
         return ResultAssembler.withIsolation(r, isolation.level(),
-                LimitHit.of(r, isolation.limits(), engine.config().outputLimitBytes()));
+                LimitHit.of(r, isolation.limits(), engine.config().outputLimitBytes(), outOfMemory));
     }
 
     private ExecutionResult assembleOutcome(WorkerProcess w, RunOutcome outcome, OutputRecorder recorder,

@@ -18,6 +18,18 @@ public record LimitHit(String name, String line) {
 
     /** The limit {@code r} ran into under {@code limits}, or null. */
     public static LimitHit of(ExecutionResult r, Limits limits, long outputLimitBytes) {
+        return of(r, limits, outputLimitBytes, false);
+    }
+
+    /**
+     * As {@link #of(ExecutionResult, Limits, long)}; {@code killedAtMemoryLimit}: the kernel
+     * killed a process of the session's worker at the memory limit of its processes together.
+     */
+    public static LimitHit of(ExecutionResult r, Limits limits, long outputLimitBytes, boolean killedAtMemoryLimit) {
+        if (killedAtMemoryLimit && limits.memoryBytes() != null) {
+            return hit("memory", "the memory limit of " + bytes(limits.memoryBytes())
+                    + " (all of the session's processes together) was reached; the biggest process was killed");
+        }
         String type = r.excType();
         List<String> args = r.excInfo() == null || r.excInfo().args() == null ? List.of() : r.excInfo().args();
         String first = args.isEmpty() ? "" : args.get(0);

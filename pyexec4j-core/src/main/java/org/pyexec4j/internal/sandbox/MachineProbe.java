@@ -18,8 +18,13 @@ public final class MachineProbe {
     private final boolean root;
     private final Path pidsCgroupRoot;
     private final String cgroupProblem;
+    private final Path memoryCgroupRoot;
+    private final String memoryCgroupProblem;
 
-    private MachineProbe(Path bwrap, String bwrapProblem, boolean root, Path pidsCgroupRoot, String cgroupProblem) {
+    private MachineProbe(Path bwrap, String bwrapProblem, boolean root, Path pidsCgroupRoot, String cgroupProblem,
+                         Path memoryCgroupRoot, String memoryCgroupProblem) {
+        this.memoryCgroupRoot = memoryCgroupRoot;
+        this.memoryCgroupProblem = memoryCgroupProblem;
         this.bwrap = bwrap;
         this.bwrapProblem = bwrapProblem;
         this.root = root;
@@ -62,6 +67,15 @@ public final class MachineProbe {
         return cgroupProblem;
     }
 
+    /** A writable cgroup v1 memory hierarchy, or null (see {@link #memoryCgroupProblem()}). */
+    public Path memoryCgroupRoot() {
+        return memoryCgroupRoot;
+    }
+
+    public String memoryCgroupProblem() {
+        return memoryCgroupProblem;
+    }
+
     private static MachineProbe probe() {
         boolean root = isRoot();
         Path bwrap = onPath("bwrap");
@@ -78,15 +92,22 @@ public final class MachineProbe {
             }
         }
         Path cgroup = Paths.get("/sys/fs/cgroup/pids");
-        String cgroupProblem = null;
-        if (!Files.isDirectory(cgroup) || !Files.exists(cgroup.resolve("cgroup.procs"))) {
-            cgroup = null;
-            cgroupProblem = "no cgroup v1 pids hierarchy at /sys/fs/cgroup/pids";
-        } else if (!Files.isWritable(cgroup)) {
-            cgroup = null;
-            cgroupProblem = "/sys/fs/cgroup/pids is not writable by this user";
+        String cgroupProblem = cgroupProblem(cgroup);
+        Path memory = Paths.get("/sys/fs/cgroup/memory");
+        String memoryProblem = cgroupProblem(memory);
+        if (memoryProblem == null && !Files.exists(memory.resolve("memory.limit_in_bytes"))) {
+            memoryProblem = memory + " has no memory.limit_in_bytes";
         }
-        return new MachineProbe(bwrap, bwrapProblem, root, cgroup, cgroupProblem);
+        return new MachineProbe(bwrap, bwrapProblem, root, cgroupProblem == null ? cgroup : null, cgroupProblem,
+                memoryProblem == null ? memory : null, memoryProblem);
+    }
+
+    /** Null when {@code dir} is a cgroup v1 hierarchy this user can create groups in, else why not. */
+    private static String cgroupProblem(Path dir) {
+        if (!Files.isDirectory(dir) || !Files.exists(dir.resolve("cgroup.procs"))) {
+            return "no cgroup v1 hierarchy at " + dir;
+        }
+        return Files.isWritable(dir) ? null : dir + " is not writable by this user";
     }
 
     private static boolean isRoot() {

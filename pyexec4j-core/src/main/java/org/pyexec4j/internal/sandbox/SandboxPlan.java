@@ -12,14 +12,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How the zygote is started and what its workers do to confine themselves, decided once per
- * Interpreter; owns the Interpreter's pids cgroup.
+ * Interpreter; owns the Interpreter's cgroups.
  *
  * @param launchPrefix the bubblewrap command line before the Python command, or empty
  * @param environment the whole environment of the zygote, or null to inherit the JVM's
  * @param runtimeDirInside where the runtime directory (socket, worker.py) is seen by Python
  * @param workerOptions limits and confinement, passed to the zygote and applied in each worker
  * @param report what is in force
- * @param cgroup the Interpreter's pids cgroup, or null
+ * @param cgroups the Interpreter's cgroups (pids, memory), each holding one group per worker
  */
 public record SandboxPlan(
         List<String> launchPrefix,
@@ -27,13 +27,17 @@ public record SandboxPlan(
         Path runtimeDirInside,
         Map<String, Object> workerOptions,
         IsolationReport report,
-        Path cgroup) implements AutoCloseable {
+        List<Path> cgroups) implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxPlan.class);
 
-    /** Removes the Interpreter's cgroup (its workers are gone by then). */
+    /** Removes the Interpreter's cgroups (its workers are gone by then). */
     @Override
     public void close() {
-        if (cgroup == null || !Files.isDirectory(cgroup)) {
+        cgroups.forEach(SandboxPlan::remove);
+    }
+
+    private static void remove(Path cgroup) {
+        if (!Files.isDirectory(cgroup)) {
             return;
         }
         try (DirectoryStream<Path> children = Files.newDirectoryStream(cgroup, Files::isDirectory)) {

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.pyexec4j.IsolationLevel;
 import org.pyexec4j.IsolationReport;
 import org.pyexec4j.Limits;
@@ -85,19 +87,44 @@ public final class SandboxPlanner {
             }
         }
 
+        Path memoryCgroup = null;
+        String memoryLimit = null;
+        if (limits.memoryBytes() != null) {
+            memoryLimit = "rlimit";
+            if (machine.root() && machine.memoryCgroupRoot() != null) {
+                memoryCgroup = machine.memoryCgroupRoot().resolve("pyexec4j-" + UUID.randomUUID());
+                try {
+                    Files.createDirectory(memoryCgroup);
+                    memoryLimit = "cgroup";
+                } catch (IOException e) {
+                    notEnforced.add("memory of a session's processes together: cannot create " + memoryCgroup + ": "
+                            + e.getMessage() + " (each process is still limited)");
+                    memoryCgroup = null;
+                }
+            } else {
+                notEnforced.add("memory of a session's processes together: " + (machine.root()
+                        ? "no writable memory cgroup (" + machine.memoryCgroupProblem() + ")"
+                        : "the JVM is not root, so it cannot create memory cgroups")
+                        + "; each process's address space is still limited");
+            }
+        }
+
         Map<String, String> env = limited ? environment(request, python, limits) : null;
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("limits", limitOptions(limits, processLimit));
         options.put("cgroup", cgroup == null ? null : cgroup.toString());
+        options.put("memory_cgroup", memoryCgroup == null ? null : memoryCgroup.toString());
         if (workerUsers) {
             options.put("confine", Map.of("sessions_root", sessionsRoot.toString()));
         }
         List<String> prefix = sandbox
-                ? bubblewrap(machine.bwrap(), request, python, runtimeDir, sessionsRoot, cgroup, env)
+                ? bubblewrap(machine.bwrap(), request, python, runtimeDir, sessionsRoot,
+                        Stream.of(cgroup, memoryCgroup).filter(Objects::nonNull).toList(), env)
                 : List.of();
         IsolationReport report = new IsolationReport(request.level(), level, sandbox && !request.network(), sandbox,
-                sandbox, workerUsers, limited, limits, processLimit, notEnforced);
-        return new SandboxPlan(prefix, env, sandbox ? RUNTIME_INSIDE : runtimeDir, options, report, cgroup);
+                sandbox, workerUsers, limited, limits, processLimit, memoryLimit, notEnforced);
+        return new SandboxPlan(prefix, env, sandbox ? RUNTIME_INSIDE : runtimeDir, options, report,
+                Stream.of(cgroup, memoryCgroup).filter(Objects::nonNull).toList());
     }
 
     private static Map<String, Object> limitOptions(Limits limits, String processLimit) {
@@ -132,7 +159,8 @@ public final class SandboxPlanner {
     }
 
     private static List<String> bubblewrap(Path bwrap, Request request, PythonLocator.ResolvedPython python,
-                                           Path runtimeDir, Path sessionsRoot, Path cgroup, Map<String, String> env) {
+                                           Path runtimeDir, Path sessionsRoot, List<Path> cgroups,
+                                           Map<String, String> env) {
         List<String> c = new ArrayList<>(List.of(bwrap.toString(), "--new-session", "--unshare-pid", "--unshare-ipc",
                 "--unshare-uts"));
         if (!request.network()) {
@@ -163,7 +191,7 @@ public final class SandboxPlanner {
         c.addAll(List.of("--bind", runtimeDir.toString(), RUNTIME_INSIDE.toString()));
         Path work = request.sharedWorkingDirectory() != null ? request.sharedWorkingDirectory() : sessionsRoot;
         c.addAll(List.of("--bind", work.toString(), work.toString()));
-        if (cgroup != null) {
+        for (Path cgroup : cgroups) {
             c.addAll(List.of("--bind", cgroup.toString(), cgroup.toString()));
         }
         c.addAll(List.of("--chdir", RUNTIME_INSIDE.toString(), "--clearenv"));

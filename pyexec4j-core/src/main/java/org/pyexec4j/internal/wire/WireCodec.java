@@ -64,7 +64,8 @@ public final class WireCodec {
             case "forked":
                 return new ZygoteMessage.Forked(o.string("id"), o.integer("pid"));
             case "exited":
-                return new ZygoteMessage.Exited(o.string("id"), o.integer("pid"), o.integer("code"), o.integer("signal"));
+                return new ZygoteMessage.Exited(o.string("id"), o.integer("pid"), o.integer("code"), o.integer("signal"),
+                        o.flag("oom"));
             case "error":
                 return new ZygoteMessage.Failure(o.string("message"));
             default:
@@ -197,7 +198,7 @@ public final class WireCodec {
         return new WorkerMessage.Done(o.integer("run"), o.string("ending"), o.string("exc_type"), info, stack,
                 o.integer("exit_code"), causes, syntax, o.number("exec_time"), cpu == null ? 0 : cpu,
                 peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")),
-                "read".equals(o.string("raw")), o.string("tb"), readGroups(o.list("g")));
+                "read".equals(o.string("raw")), o.flag("oom"), o.string("tb"), readGroups(o.list("g")));
     }
 
     private static List<String> strings(List<Object> values) {

@@ -33,6 +33,8 @@ public sealed interface WorkerMessage {
      * can write to them), else to a new pair the worker connects now. With {@code rawAllRead}
      * no token follows on the raw connections: every byte written to them was read before
      * this message was sent (so it is recorded already), and nothing else can write to them.
+     * {@code killedAtMemoryLimit}: a child of the run was killed at the memory limit of the
+     * session's processes together.
      */
     record Done(
             long run,
@@ -48,6 +50,7 @@ public sealed interface WorkerMessage {
             long peakMemoryBytes,
             boolean reuseRawPair,
             boolean rawAllRead,
+            boolean killedAtMemoryLimit,
             String traceback,
             List<Output.Group> lastOutput)
             implements WorkerMessage {}

@@ -11,7 +11,9 @@ public sealed interface ZygoteMessage {
     record Forked(String workerId, long pid) implements ZygoteMessage {}
 
     /** A worker ended: {@code code} when it exited, {@code signal} when a signal killed it. */
-    record Exited(String workerId, long pid, Integer code, Integer signal) implements ZygoteMessage {}
+    /** A worker ended; {@code outOfMemory}: its memory cgroup killed a process of it at its limit. */
+    record Exited(String workerId, long pid, Integer code, Integer signal, boolean outOfMemory)
+            implements ZygoteMessage {}
 
     record Failure(String message) implements ZygoteMessage {}
 }
