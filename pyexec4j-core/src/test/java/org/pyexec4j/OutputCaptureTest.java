@@ -102,6 +102,28 @@ class OutputCaptureTest {
     }
 
     @Test
+    void aLineWithoutEndOnEveryDescriptorIsCutOffNotHeldInMemory() {
+        // 320 MiB without a newline to every socket: the control connection takes at most
+        // 256 MiB of one line, then drops the worker; the host keeps serving
+        ExecutionResult r = py.run(RunRequest.of(String.join("\n",
+                "import os, stat",
+                "print('before', flush=True)",
+                "chunk = b'a' * (1 << 24)",
+                "socks = [fd for fd in range(3, 256) if os.path.exists(f'/proc/self/fd/{fd}')",
+                "         and stat.S_ISSOCK(os.fstat(fd).st_mode)]",
+                "for _ in range(20):",
+                "    for fd in socks:",
+                "        try:",
+                "            os.write(fd, chunk)",
+                "        except OSError:",
+                "            pass")).inSession("flood").withTimeout(Duration.ofSeconds(60)));
+        assertThat(r.stateKept()).isFalse();
+        assertThat(r.output()).startsWith("before\n");
+        assertThat(py.run(RunRequest.of("print('serving')").inSession("flood")).output()).endsWith("serving\n");
+        py.closeSession("flood");
+    }
+
+    @Test
     void garbageWrittenToEveryDescriptorEndsOnlyThatWorker() {
         // hostile code can find the control connection among its fds: it loses its own worker,
         // and the result still comes, with the output so far

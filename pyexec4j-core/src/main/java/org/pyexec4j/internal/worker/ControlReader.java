@@ -24,6 +24,11 @@ final class ControlReader {
     private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256 * 1024));
     /** The worker sends bigger writes as JSON: a longer length is a broken connection. */
     private static final int MAX_BIG_WRITE = 64 << 20;
+    /**
+     * Longest JSON line taken (a single write of 32 Mi characters escaped at 6 bytes each,
+     * and more): past it the connection is broken off rather than the JVM's memory filled.
+     */
+    private static final int MAX_LINE = 256 << 20;
     private byte[] line = new byte[8192];
     private int length;
     /** The big write being received, or null. */
@@ -91,10 +96,14 @@ final class ControlReader {
         sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(bigStream, List.of(text)))));
     }
 
-    private void append(byte[] data, int from, int to) {
+    private void append(byte[] data, int from, int to) throws IOException {
         int count = to - from;
         if (count <= 0) {
             return;
+        }
+        if ((long) length + count > MAX_LINE) {
+            // a worker's frames are far smaller: this is code writing to the control connection
+            throw new IOException("a control line of more than " + MAX_LINE + " bytes");
         }
         if (length + count > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
