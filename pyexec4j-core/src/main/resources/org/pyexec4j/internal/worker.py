@@ -762,9 +762,10 @@ class Worker:
 
     # -- runs
 
-    def serve(self):
+    def serve(self, rehearse=True):
         self.control.send({"t": "ready", "pid": os.getpid()})
-        self._rehearse()
+        if rehearse:  # a spare for the pool; a worker wanted now takes its run at once
+            self._rehearse()
         try:
             while True:
                 self.run(self._next_run())
@@ -1375,7 +1376,7 @@ class Zygote:
             worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
                             msg.get("ipython", False), confine,
                             os.path.join(self.memory_cgroup, msg["id"]) if self.memory_cgroup else None)
-            worker.serve()
+            worker.serve(msg.get("rehearse", True))
         except BaseException:  # noqa: B902
             try:
                 os.write(log, f"worker {msg.get('id')}: {traceback.format_exc()}".encode("utf-8", "replace"))

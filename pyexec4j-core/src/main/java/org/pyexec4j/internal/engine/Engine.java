@@ -262,11 +262,11 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private WorkerProcess startWorker() {
+    private WorkerProcess startWorker(boolean forThePool) {
         if (closed) {
             throw new PyExec4jException("this Interpreter is closed");
         }
-        Map<String, Object> options = WireCodec.fields("file_name", config.runFileName(),
+        Map<String, Object> options = WireCodec.fields("rehearse", forThePool, "file_name", config.runFileName(),
                 "ipython", config.ipythonTracebacks());
         try {
             return WorkerProcess.start(zygote(), server, io, timer, background, "w" + workerIds.incrementAndGet(), options);

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.pyexec4j.internal.worker.WorkerProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +23,8 @@ final class WorkerPool implements AutoCloseable {
     private static final int PREPARED_SESSIONS = 2;
 
     private final int spares;
-    private final Supplier<WorkerProcess> starter;
+    /** Starts a worker; true: for the pool (it rehearses the run path while it waits), false: wanted now. */
+    private final Function<Boolean, WorkerProcess> starter;
     private final ExecutorService refiller;
     private final Deque<WorkerProcess> ready = new ArrayDeque<>();
     /**
@@ -34,7 +35,7 @@ final class WorkerPool implements AutoCloseable {
     private int starting;
     private boolean closed;
 
-    WorkerPool(int spares, Supplier<WorkerProcess> starter, ExecutorService refiller) {
+    WorkerPool(int spares, Function<Boolean, WorkerProcess> starter, ExecutorService refiller) {
         this.spares = spares;
         this.starter = starter;
         this.refiller = refiller;
@@ -53,7 +54,7 @@ final class WorkerPool implements AutoCloseable {
                 w = ready.pollFirst();
             }
         }
-        return w != null ? w : starter.get();
+        return w != null ? w : starter.apply(false);
     }
 
     /** The spare prepared for this session, if there is a usable one; it is no longer held. */
@@ -126,18 +127,20 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * A ready spare, without waiting, or null when none is ready. It does not refill: the
-     * caller calls {@link #refill()} once its run is over, so that starting a worker (a fork
-     * and a handshake: CPU) does not compete with the run that took the spare.
+     * A ready spare, without waiting, or null when none is ready. It refills only when no
+     * spare is left: else the caller calls {@link #refill()} once its run is over, so that
+     * starting a worker (a fork and a handshake: CPU) does not compete with that run.
      */
     WorkerProcess takeReady() {
         while (true) {
             WorkerProcess w;
+            boolean drained;
             synchronized (this) {
                 w = ready.pollFirst();
+                drained = ready.isEmpty();
             }
-            if (w == null) {
-                refill(); // none ready: there is no run to wait for
+            if (drained) {
+                refill(); // the next fresh state would wait for a start: begin it now
             }
             if (w == null || w.isUsable()) {
                 return w;
@@ -156,7 +159,7 @@ final class WorkerPool implements AutoCloseable {
         refiller.execute(() -> {
             WorkerProcess w = null;
             try {
-                w = starter.get();
+                w = starter.apply(true);
             } catch (RuntimeException e) {
                 boolean closing;
                 synchronized (this) {
