@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a few forked, connected workers ready so that a fresh interpreter state costs no
- * fork on the request path. Every take starts a refill in the background, so back-to-back
- * fresh states do not drain it.
+ * fork on the request path, and up to {@value #PREPARED_SESSIONS} of them prepared for the
+ * sessions that last asked for fresh states. Refills run in the background: after the run
+ * that took a spare (so they do not compete with it), or at once when a take empties the
+ * pool. Fresh states asked for faster than a worker starts (a few ms of CPU) do wait.
  */
 final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
