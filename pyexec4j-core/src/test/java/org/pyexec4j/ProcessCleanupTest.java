@@ -118,10 +118,42 @@ class ProcessCleanupTest {
         Process host = startOrphanHost("/tmp/orphan.pid", IsolationLevel.SANDBOX);
         List<Long> sandboxed = host.descendants().map(ProcessHandle::pid).collect(Collectors.toList());
         assertThat(sandboxed).isNotEmpty();
+        long hostPid = host.pid();
         host.destroyForcibly();
         host.waitFor(10, TimeUnit.SECONDS);
         for (long pid : sandboxed) {
             awaitGone(pid);
+        }
+        // a killed JVM cannot remove its cgroups: the next JVM that starts an Interpreter does
+        List<Path> stale = cgroupsOf(hostPid);
+        if (!stale.isEmpty()) {
+            Process next = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), StartAndClose.class.getName())
+                    .redirectErrorStream(true).start();
+            next.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            assertThat(next.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(cgroupsOf(hostPid)).as("cgroups of the killed JVM").isEmpty();
+        }
+    }
+
+    /** The Interpreter cgroups (pids, memory) named after the JVM {@code pid}. */
+    private static List<Path> cgroupsOf(long pid) throws java.io.IOException {
+        List<Path> found = new java.util.ArrayList<>();
+        for (String hierarchy : List.of("/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory")) {
+            Path dir = Path.of(hierarchy);
+            if (Files.isDirectory(dir)) {
+                try (var entries = Files.newDirectoryStream(dir, "pyexec4j-" + pid + "-*")) {
+                    entries.forEach(found::add);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** A JVM that starts an Interpreter and closes it. */
+    public static final class StartAndClose {
+        public static void main(String[] args) {
+            Interpreter.builder().build().close();
         }
     }
 

@@ -98,6 +98,14 @@ public final class MachineProbe {
         if (memoryProblem == null && !Files.exists(memory.resolve("memory.limit_in_bytes"))) {
             memoryProblem = memory + " has no memory.limit_in_bytes";
         }
+        if (root) { // once per JVM: the groups of JVMs that died without removing theirs
+            if (cgroupProblem == null) {
+                StaleCgroups.removeFrom(cgroup);
+            }
+            if (memoryProblem == null) {
+                StaleCgroups.removeFrom(memory);
+            }
+        }
         return new MachineProbe(bwrap, bwrapProblem, root, cgroupProblem == null ? cgroup : null, cgroupProblem,
                 memoryProblem == null ? memory : null, memoryProblem);
     }

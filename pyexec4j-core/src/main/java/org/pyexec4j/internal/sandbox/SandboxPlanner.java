@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.pyexec4j.IsolationLevel;
 import org.pyexec4j.IsolationReport;
@@ -68,7 +67,7 @@ public final class SandboxPlanner {
         String processLimit = null;
         if (limits.processes() != null) {
             if (machine.root() && machine.pidsCgroupRoot() != null) {
-                cgroup = machine.pidsCgroupRoot().resolve("pyexec4j-" + UUID.randomUUID());
+                cgroup = machine.pidsCgroupRoot().resolve(StaleCgroups.newName());
                 try {
                     Files.createDirectory(cgroup);
                     processLimit = "cgroup";
@@ -92,7 +91,7 @@ public final class SandboxPlanner {
         if (limits.memoryBytes() != null) {
             memoryLimit = "rlimit";
             if (machine.root() && machine.memoryCgroupRoot() != null) {
-                memoryCgroup = machine.memoryCgroupRoot().resolve("pyexec4j-" + UUID.randomUUID());
+                memoryCgroup = machine.memoryCgroupRoot().resolve(StaleCgroups.newName());
                 try {
                     Files.createDirectory(memoryCgroup);
                     memoryLimit = "cgroup";
