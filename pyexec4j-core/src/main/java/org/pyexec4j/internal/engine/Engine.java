@@ -14,8 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +28,7 @@ import org.pyexec4j.internal.sandbox.SandboxPlanner;
 import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.ZygoteMessage;
 import org.pyexec4j.internal.worker.ChannelServer;
+import org.pyexec4j.internal.worker.Deadlines;
 import org.pyexec4j.internal.worker.PythonLocator;
 import org.pyexec4j.internal.worker.WorkerIo;
 import org.pyexec4j.internal.worker.WorkerProcess;
@@ -57,7 +56,7 @@ public final class Engine implements AutoCloseable {
     private final WorkerIo io;
     private final ExecutorService background;
     /** Kills runs at timeout + grace: one thread for every session of this engine. */
-    private final ScheduledExecutorService timer;
+    private final Deadlines timer;
     private final WorkerPool pool;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong workerIds = new AtomicLong();
@@ -80,9 +79,7 @@ public final class Engine implements AutoCloseable {
         this.prefix = prefix;
         this.script = WorkerScript.install(runtimeDir);
         this.background = Executors.newCachedThreadPool(named(prefix + "-background"));
-        ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, named(prefix + "-deadlines"));
-        deadlines.setRemoveOnCancelPolicy(true); // a run that ends in time leaves nothing queued
-        this.timer = deadlines;
+        this.timer = new Deadlines(prefix + "-deadlines");
         this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
     }
 
@@ -212,11 +209,7 @@ public final class Engine implements AutoCloseable {
 
     /** Runs a short task on the deadline thread after a delay; dropped when the engine is closing. */
     void later(Runnable task, Duration delay) {
-        try {
-            timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debug("engine closing: a delayed task is dropped");
-        }
+        timer.after(delay, task);
     }
 
     /** Starts spare workers in the background until the pool is full again. */
@@ -344,7 +337,7 @@ public final class Engine implements AutoCloseable {
             background.shutdownNow();
         }
         pool.close(); // a refill that finished during shutdown
-        timer.shutdownNow();
+        timer.close();
         synchronized (zygoteLock) {
             if (zygote != null) {
                 zygote.close();

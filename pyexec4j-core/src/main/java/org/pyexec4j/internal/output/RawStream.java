@@ -146,19 +146,18 @@ public final class RawStream {
      * end token after them: what was held back as a possible token start is output too.
      */
     public synchronized void endWithoutToken() {
-        while (atSync) {
-            passSync();
-        }
-        if (!endSeen) {
-            deliver(pending, 0, pending.length);
-            pending = new byte[0];
-            flushDecoder();
-            endSeen = true;
-        }
+        takeHeldBack();
+        endSeen = true;
     }
 
     /** The connection reached its end: keep what was held back, and say so. */
     public synchronized void closed() {
+        takeHeldBack();
+        ended.complete(null);
+    }
+
+    /** No token follows: bytes held back after a sync token or as a possible token start are output. */
+    private void takeHeldBack() {
         while (atSync) {
             passSync();
         }
@@ -167,7 +166,6 @@ public final class RawStream {
         }
         pending = new byte[0];
         flushDecoder();
-        ended.complete(null);
     }
 
     /** One read: bytes read (then taken in), 0 when none is available, -1 at the end. */

@@ -100,10 +100,10 @@ public final class MachineProbe {
         }
         if (root) { // once per JVM: the groups of JVMs that died without removing theirs
             if (cgroupProblem == null) {
-                StaleCgroups.removeFrom(cgroup);
+                OwnedCgroups.removeFrom(cgroup);
             }
             if (memoryProblem == null) {
-                StaleCgroups.removeFrom(memory);
+                OwnedCgroups.removeFrom(memory);
             }
         }
         return new MachineProbe(bwrap, bwrapProblem, root, cgroupProblem == null ? cgroup : null, cgroupProblem,

@@ -67,14 +67,8 @@ public final class SandboxPlanner {
         String processLimit = null;
         if (limits.processes() != null) {
             if (machine.root() && machine.pidsCgroupRoot() != null) {
-                cgroup = machine.pidsCgroupRoot().resolve(StaleCgroups.newName());
-                try {
-                    Files.createDirectory(cgroup);
-                    processLimit = "cgroup";
-                } catch (IOException e) {
-                    notEnforced.add("processes: cannot create " + cgroup + ": " + e.getMessage());
-                    cgroup = null;
-                }
+                cgroup = createGroup(machine.pidsCgroupRoot(), "processes", notEnforced);
+                processLimit = cgroup == null ? null : "cgroup";
             }
             if (cgroup == null && (workerUsers || !machine.root())) {
                 processLimit = workerUsers ? "rlimit" : null;
@@ -91,15 +85,9 @@ public final class SandboxPlanner {
         if (limits.memoryBytes() != null) {
             memoryLimit = "rlimit";
             if (machine.root() && machine.memoryCgroupRoot() != null) {
-                memoryCgroup = machine.memoryCgroupRoot().resolve(StaleCgroups.newName());
-                try {
-                    Files.createDirectory(memoryCgroup);
-                    memoryLimit = "cgroup";
-                } catch (IOException e) {
-                    notEnforced.add("memory of a session's processes together: cannot create " + memoryCgroup + ": "
-                            + e.getMessage() + " (each process is still limited)");
-                    memoryCgroup = null;
-                }
+                memoryCgroup = createGroup(machine.memoryCgroupRoot(),
+                        "memory of a session's processes together (each process is still limited)", notEnforced);
+                memoryLimit = memoryCgroup == null ? memoryLimit : "cgroup";
             } else {
                 notEnforced.add("memory of a session's processes together: " + (machine.root()
                         ? "no writable memory cgroup (" + machine.memoryCgroupProblem() + ")"
@@ -124,6 +112,16 @@ public final class SandboxPlanner {
                 sandbox, workerUsers, limited, limits, processLimit, memoryLimit, notEnforced);
         return new SandboxPlan(prefix, env, sandbox ? RUNTIME_INSIDE : runtimeDir, options, report,
                 Stream.of(cgroup, memoryCgroup).filter(Objects::nonNull).toList());
+    }
+
+    /** The Interpreter's group in {@code hierarchy}, or null with the reason in {@code notEnforced}. */
+    private static Path createGroup(Path hierarchy, String what, List<String> notEnforced) {
+        try {
+            return OwnedCgroups.create(hierarchy);
+        } catch (IOException e) {
+            notEnforced.add(what + ": cannot create a group in " + hierarchy + ": " + e.getMessage());
+            return null;
+        }
     }
 
     private static Map<String, Object> limitOptions(Limits limits, String processLimit) {

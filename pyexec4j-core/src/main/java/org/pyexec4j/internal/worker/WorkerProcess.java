@@ -10,13 +10,13 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +50,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private final Zygote zygote;
     private final ChannelServer server;
     private final WorkerIo io;
-    private final ScheduledExecutorService timer;
+    private final Deadlines timer;
     private final Executor background;
     private final CompletableFuture<SocketChannel> control = new CompletableFuture<>();
     private final CompletableFuture<WorkerMessage.Ready> ready = new CompletableFuture<>();
@@ -94,7 +94,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     }
 
     private WorkerProcess(String id, String secret, Zygote zygote, ChannelServer server, WorkerIo io,
-                          ScheduledExecutorService timer, Executor background) {
+                          Deadlines timer, Executor background) {
         this.id = id;
         this.secret = secret;
         this.zygote = zygote;
@@ -108,7 +108,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
      * Forks a worker from the zygote and waits until it is connected and ready. Its runs'
      * deadlines are kept by {@code timer}; slow endings are waited for on {@code background}.
      */
-    public static WorkerProcess start(Zygote zygote, ChannelServer server, WorkerIo io, ScheduledExecutorService timer,
+    public static WorkerProcess start(Zygote zygote, ChannelServer server, WorkerIo io, Deadlines timer,
                                       Executor background, String id, Map<String, Object> options) {
         WorkerProcess w = new WorkerProcess(id, HexFormat.of().formatHex(randomBytes(16)), zygote, server, io,
                 timer, background);
@@ -235,13 +235,11 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         }
         // the worker connects a new pair after a run that left a process or thread behind
         CompletableFuture<Void> connected = CompletableFuture.allOf(pair.out, pair.err);
-        ScheduledFuture<?> limit = schedule(() -> connected.completeExceptionally(new PyExec4jException(
-                "Python worker " + id + " (pid " + pid + ") did not open its output connections within "
-                        + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog())), START_LIMIT);
+        Optional<ScheduledFuture<?>> limit = timer.after(START_LIMIT, () -> connected.completeExceptionally(
+                new PyExec4jException("Python worker " + id + " (pid " + pid + ") did not open its output connections"
+                        + " within " + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog())));
         connected.whenComplete((ok, failure) -> {
-            if (limit != null) {
-                limit.cancel(false);
-            }
+            limit.ifPresent(f -> f.cancel(false));
             if (failure != null) {
                 outcome.completeExceptionally(failure);
             } else {
@@ -268,26 +266,15 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
             return;
         }
         // the worker interrupts the code at its limit itself; past limit + grace, kill it
-        ScheduledFuture<?> kill = schedule(() -> killAtGrace(run), spec.timeout().plus(spec.grace()));
+        Optional<ScheduledFuture<?>> kill = timer.after(spec.timeout().plus(spec.grace()), () -> killAtGrace(run));
         CompletableFuture.anyOf(run.done, controlEnded).whenComplete((over, failure) -> {
-            if (kill != null) {
-                kill.cancel(false);
-            }
+            kill.ifPresent(f -> f.cancel(false));
             if (run.done.isDone()) {
                 endNormally(run);
             } else {
                 offload(() -> endAbnormally(run));
             }
         });
-    }
-
-    /** Null when the engine is closing (it ends every worker itself then). */
-    private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-        try {
-            return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            return null;
-        }
     }
 
     /** Work that waits, off the IO thread; on this thread when the engine is closing. */
@@ -302,10 +289,6 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     /** The worker reported the end, on the IO thread, after the output before it. */
     private void endNormally(ActiveRun run) {
         try {
-            io.execute(() -> {
-                resume(run.out);
-                resume(run.err);
-            });
             complete(run, run.done.join(), null);
         } catch (RuntimeException e) {
             run.outcome.completeExceptionally(e);
@@ -321,10 +304,6 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
             killTree();
             ZygoteMessage.Exited exit = awaitQuietly(zygote.exitOf(id), "exit status");
             awaitQuietly(CompletableFuture.allOf(run.out.ended(), run.err.ended()), "end of output");
-            io.execute(() -> {
-                resume(run.out);
-                resume(run.err);
-            });
             complete(run, run.done.getNow(null), exit);
         } catch (RuntimeException e) {
             run.outcome.completeExceptionally(e);
@@ -332,6 +311,10 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     }
 
     private void complete(ActiveRun run, WorkerMessage.Done done, ZygoteMessage.Exited exit) {
+        io.execute(() -> {
+            resume(run.out);
+            resume(run.err);
+        });
         run.out.finish();
         run.err.finish();
         active = null;

@@ -11,19 +11,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Names an Interpreter's cgroups after the JVM that owns them, and removes those of JVMs
- * that died without removing theirs (killed, crashed): a cgroup outlives its processes,
+ * Creates an Interpreter's cgroups, named after the JVM that owns them, and removes those of
+ * JVMs that died without removing theirs (killed, crashed): a cgroup outlives its processes,
  * and an empty memory cgroup still costs the kernel memory.
  */
-final class StaleCgroups {
-    private static final Logger LOG = LoggerFactory.getLogger(StaleCgroups.class);
+final class OwnedCgroups {
+    private static final Logger LOG = LoggerFactory.getLogger(OwnedCgroups.class);
     private static final Pattern OWNED = Pattern.compile("pyexec4j-(\\d+)-[0-9a-f-]+");
 
-    private StaleCgroups() {}
+    private OwnedCgroups() {}
 
-    /** A new cgroup name for an Interpreter of this JVM. */
-    static String newName() {
-        return "pyexec4j-" + ProcessHandle.current().pid() + "-" + java.util.UUID.randomUUID();
+    /** A new group in {@code hierarchy} for an Interpreter of this JVM. */
+    static Path create(Path hierarchy) throws IOException {
+        return Files.createDirectory(
+                hierarchy.resolve("pyexec4j-" + ProcessHandle.current().pid() + "-" + java.util.UUID.randomUUID()));
     }
 
     /**
