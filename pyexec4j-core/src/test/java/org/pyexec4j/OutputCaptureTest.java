@@ -37,8 +37,7 @@ class OutputCaptureTest {
     }
 
     @Test
-    void bigWritesKeepTheirPlaceAmongSmallWritesRawBytesAndBothStreams() {
-        // writes of 64 KiB and more (ASCII) travel as bytes, not JSON; the rest does not change
+    void writesOfEverySizeKeepTheirPlaceAmongRawBytesAndBothStreams() {
         ExecutionResult r = py.run(String.join("\n",
                 "import os, sys",
                 "print('a')",
@@ -60,6 +59,68 @@ class OutputCaptureTest {
                 new OutputChunk(StdStream.STDOUT, "\u00e9".repeat(70000)),
                 new OutputChunk(StdStream.STDOUT, "z".repeat(65535)),
                 new OutputChunk(StdStream.STDOUT, "\n".repeat(100000)));
+    }
+
+    @Test
+    void writesHoldingNulsOrLoneSurrogatesKeepTheirBoundariesAndOrder() {
+        // the first 3000 writes go as one packed frame (flushed), the rest as JSON: a NUL
+        // cannot separate writes that hold one, UTF-8 cannot carry a lone surrogate
+        ExecutionResult r = py.run(String.join("\n",
+                "import sys",
+                "for i in range(3000):",
+                "    sys.stdout.write(str(i))",
+                "sys.stdout.flush()",
+                "for i in range(3000, 3100):",
+                "    sys.stdout.write(str(i))",
+                "sys.stdout.write('a\\x00b')",
+                "sys.stdout.write('\\ud800')",
+                "sys.stdout.write('\\u00e9\\U0001F600')",
+                "sys.stderr.write('e')",
+                "sys.stdout.write('')",
+                "sys.stdout.write('end')"));
+        List<String> items = r.termOut().subList(0, r.termOut().size() - 1);
+        List<String> numbers = new ArrayList<>();
+        for (int i = 0; i < 3100; i++) {
+            numbers.add(Integer.toString(i));
+        }
+        assertThat(items.subList(0, 3100)).isEqualTo(numbers);
+        assertThat(items.subList(3100, items.size()))
+                .containsExactly("a\0b", "\uFFFD", "\u00e9\uD83D\uDE00", "e", "end");
+        assertThat(r.chunks().get(3103).stream()).isEqualTo(StdStream.STDERR);
+    }
+
+    @Test
+    void aWriteLongerThanAFrameArrivesWhole() {
+        // a frame carries at most 16 Mi characters: a longer write is cut into pieces in order
+        ExecutionResult r = py.run("import sys\nsys.stdout.write('a' * (17 << 20) + 'b')\nprint('c')");
+        assertThat(r.output()).hasSize((17 << 20) + 3).endsWith("abc\n");
+        assertThat(r.output().indexOf('b')).isEqualTo(17 << 20);
+        assertThat(r.termOut().get(0)).hasSize(16 << 20);
+    }
+
+    @Test
+    void aWriteFunctionKeptFromAnEarlierRunStillWrites() {
+        py.run(RunRequest.of("import sys\nw = sys.stdout.write\nw('one\\n')").inSession("kept-write"));
+        ExecutionResult r = py.run(RunRequest.of("w('two\\n')\nn = sys.stdout.write('three\\n')\nprint(n)")
+                .inSession("kept-write"));
+        assertThat(r.output()).isEqualTo("two\nthree\n6\n");
+        py.closeSession("kept-write");
+    }
+
+    @Test
+    void writingWhatIsNotAStrRaisesTypeErrorAsAFileWould() {
+        ExecutionResult r = py.run(String.join("\n",
+                "import sys",
+                "class S(str):",
+                "    def __str__(self):",
+                "        return 'not this'",
+                "sys.stdout.write(S('this\\n'))",
+                "sys.stdout.write(b'bytes')"));
+        assertThat(r.excType()).isEqualTo("TypeError");
+        assertThat(r.excInfo().args()).containsExactly("write() argument must be str, not bytes");
+        assertThat(r.output()).startsWith("this\nTraceback").doesNotContain("not this", "worker.py")
+                .contains("sys.stdout.write(b'bytes')\n");
+        assertThat(r.excStack()).hasSize(1);
     }
 
     @Test

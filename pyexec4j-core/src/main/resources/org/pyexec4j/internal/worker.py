@@ -13,10 +13,12 @@ Channels (see Zygote and Worker below):
 """
 
 import _thread
+import collections
 import ctypes
 import fcntl
 import gc
 import io
+import itertools
 import json
 import linecache
 import os
@@ -38,9 +40,9 @@ PROTOCOL_VERSION = "1"
 PR_SET_CHILD_SUBREAPER = 36
 FLUSH_AFTER_SECONDS = 0.005
 QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped writing
-FLUSH_AT_CHARS = 1 << 18
-BIG_WRITE_CHARS = 1 << 16  # a write this long (and ASCII) goes as bytes, not as a JSON string
-MAX_BIG_WRITE_CHARS = 16 << 20
+FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer write is cut
+END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
+END_GROUP_CHARS = 1 << 16  # and the most characters
 REINTERRUPT_EVERY_SECONDS = 1.0
 
 try:
@@ -118,115 +120,191 @@ def kill_tree(root, include_root=True):
 
 
 class OutputBuffer:
-    """Python-level output of both streams, in write order, batched into control frames.
+    """Python-level output of both streams, in write order, sent in frames.
 
-    Writes are kept as separate strings (as the reference keeps them) and grouped by
-    stream. A frame goes out when the buffer is large, after FLUSH_AFTER_SECONDS, and
-    before anything that may write at the file-descriptor level (forks, exec, exit).
+    Each write is kept as its own string (as the reference keeps them), in one deque: a
+    stdout write is one C-level append after a type check (it is the hot path of every
+    print), a stderr write is appended as a 1-tuple to tell it apart. The write functions
+    stay the same from run to run, so one that code kept a reference to still writes.
+    The engine thread takes what is there at its ticks, and the main thread before anything
+    that may write at the file-descriptor level (forks, exec, os.write) and at the run's end.
     Before each frame a sync token goes down both raw streams: the Java side records the
-    raw bytes before the token ahead of the frame, so Python-level and fd-level output
-    keep their order. Writes from a thread started by an earlier run, or made between
-    runs, are late: they are dropped, never put in another run's result.
+    raw bytes before the token ahead of the frame, so Python-level and fd-level output keep
+    their order. A frame of one stream's writes goes as their UTF-8 bytes joined by NULs
+    (no escaping, no JSON parsing on the Java side); writes holding a NUL or a lone
+    surrogate go as JSON. Writes after the run's end are dropped; so are writes from a
+    thread an earlier run started, never put in another run's result.
     """
 
     def __init__(self, channel):
         self._channel = channel
         self._lock = threading.Lock()
-        self._groups = []
-        self._current = None  # the list of writes of the last group
-        self._stream = 0
-        self._chars = 0
+        self._queue = collections.deque()
+        self._writers = self._make_writers(self._queue.append)
+        # a TypeError raised in a write shows the user's line, not these
+        _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, _exact_str, _dropped_write))
         self._run = None  # (run id, sync token, raw fds) while a run is active
         self._main = threading.get_ident()
+        self._streams = ()
 
-    def begin(self, run_id, sync_token, raw_fds):
+    def serve(self, stdout, stderr):
+        """The streams whose write() this buffer sets for each run."""
+        self._streams = (stdout, stderr)
+        stdout.write = stderr.write = _dropped_write
+
+    def begin(self, run_id, sync_token, raw_fds, other_threads):
+        """Starts a run. With other_threads (alive threads an earlier run may have started)
+        each write checks which thread makes it; without, none can be late."""
         with self._lock:
-            self._groups, self._chars = [], 0
+            self._queue.clear()  # writes made since the last run ended are late
             self._run = (run_id, sync_token, raw_fds)
+        out, err = self._writers
+        if other_threads:
+            out, err = self._on_time_only(out, run_id), self._on_time_only(err, run_id)
+        self._streams[0].write, self._streams[1].write = out, err
 
-    def end(self):
-        """Ends the run; what is still buffered is returned, to go with the result."""
+    def end(self, max_writes):
+        """Ends the run. A few short writes still buffered (up to max_writes, END_GROUP_CHARS)
+        are returned as groups, to go with the result; more are sent as frames now."""
+        for stream in self._streams:
+            stream.write = _dropped_write
         with self._lock:
-            groups, self._groups, self._chars = self._groups, [], 0
+            items = self._take_locked()
+            groups = []
+            if len(items) > max_writes or _chars(items) > END_GROUP_CHARS:
+                self._send_locked(items)
+            elif items:
+                groups = [[s, texts] for s, texts in _by_stream(items)]
             self._run = None
         return groups
 
-    def writer(self, stream):
-        """The write() of one stream. It is the hot path of every print, so it is a closure
-        over locals: one call, a lock, an append."""
-        lock = self._lock
-        main = self._main
-        get_ident = threading.get_ident
-        buf = self
-
-        def write(text):
-            if type(text) is not str and not isinstance(text, str):
-                raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-            if not text:
-                return 0
-            if get_ident() != main and buf._late():
-                return len(text)
-            with lock:
-                if buf._run is None:
-                    return len(text)
-                if BIG_WRITE_CHARS <= len(text) <= MAX_BIG_WRITE_CHARS and text.isascii():
-                    buf._send_big_locked(stream, text)
-                    return len(text)
-                if stream == buf._stream and buf._groups:
-                    buf._current.append(text)
-                else:
-                    buf._current = [text]
-                    buf._groups.append([stream, buf._current])
-                    buf._stream = stream
-                buf._chars += len(text)
-                if buf._chars >= FLUSH_AT_CHARS:
-                    buf._flush_locked()
+    @staticmethod
+    def _make_writers(append):
+        def write_out(text):
+            if type(text) is not str:
+                text = _exact_str(text)
+            append(text)
             return len(text)
 
-        return write
+        def write_err(text):
+            if type(text) is not str:
+                text = _exact_str(text)
+            append((text,))
+            return len(text)
 
-    def _late(self):
-        """A write from a thread that an earlier run started, or made between runs."""
-        born = getattr(threading.current_thread(), "_pyexec4j_run", None)
-        run = self._run
-        return born is not None and (run is None or born != run[0])
+        return write_out, write_err
+
+    def _on_time_only(self, write, run_id):
+        main = self._main
+        get_ident = threading.get_ident
+        current_thread = threading.current_thread
+
+        def checked(text):
+            if get_ident() != main and getattr(current_thread(), "_pyexec4j_run", None) not in (None, run_id):
+                return len(text if type(text) is str else _exact_str(text))  # late: dropped
+            return write(text)
+
+        _HIDDEN_CODES.add(checked.__code__)
+        return checked
 
     def flush(self, sync=False):
         """With sync, a sync token goes out even with nothing buffered: raw output written
         before it (say by a child that has finished) is then ordered before what follows.
         Returns whether Python-level output was sent."""
         with self._lock:
-            if sync and not self._groups and self._run is not None:
+            if self._run is None:
+                return False
+            items = self._take_locked()
+            if items:
+                self._send_locked(items)
+                return True
+            if sync:
                 _, token, fds = self._run
                 for fd in fds:
                     _write_all(fd, token)
                 self._channel.send({"t": "out", "g": []})
-                return False
-            return self._flush_locked()
+            return False
 
     def current_run(self):
         run = self._run
         return None if run is None else run[0]
 
-    def _send_big_locked(self, stream, text):
-        """One big ASCII write goes as its bytes after a short line, not as a JSON string:
-        no escaping here, no parsing on the Java side. Buffered writes go first."""
-        self._flush_locked()
+    def _take_locked(self):
+        # one C-level call (no switch to the writing thread inside it): exactly the writes
+        # that are there now, in order
+        queue = self._queue
+        return list(itertools.islice(iter(queue.popleft, None), len(queue)))
+
+    def _send_locked(self, items):
         _, token, fds = self._run
         for fd in fds:
             _write_all(fd, token)
-        self._channel.send({"t": "big", "s": stream, "n": len(text)}, text.encode("ascii"))
+        if not self._send_packed(1, items):  # not only stdout writes, or not packable
+            for stream, texts in _by_stream(items):
+                for batch in _frame_batches(texts):
+                    if not self._send_packed(stream, batch):
+                        self._channel.send({"t": "out", "g": [[stream, batch]]})
 
-    def _flush_locked(self):
-        if self._groups and self._run is not None:
-            groups, self._groups, self._chars = self._groups, [], 0
-            _, token, fds = self._run
-            for fd in fds:
-                _write_all(fd, token)
-            self._channel.send({"t": "out", "g": groups})
-            return True
-        return False
+    def _send_packed(self, stream, texts):
+        try:
+            joined = "\0".join(texts)
+        except TypeError:  # a stderr write among them
+            return False
+        if len(joined) > FRAME_CHARS or joined.count("\0") != len(texts) - 1:
+            return False
+        try:
+            payload = joined.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON carries it
+            return False
+        self._channel.send({"t": "outz", "s": stream, "n": len(payload)}, payload)
+        return True
 
+
+def _dropped_write(text):
+    """write() between runs: the text goes nowhere."""
+    return len(text if type(text) is str else _exact_str(text))
+
+
+def _exact_str(text):
+    if isinstance(text, str):
+        return str.__str__(text)  # a str subclass's own __str__ is not called, as io does
+    raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+
+
+def _chars(items):
+    return sum(len(item if type(item) is str else item[0]) for item in items)
+
+
+def _by_stream(items):
+    """Writes as (stream, texts) runs: stdout writes are strs, stderr writes 1-tuples."""
+    runs = []
+    texts, stream = None, 0
+    for item in items:
+        s = 1 if type(item) is str else 2
+        if s != stream:
+            texts, stream = [], s
+            runs.append((s, texts))
+        texts.append(item if s == 1 else item[0])
+    return runs
+
+
+def _frame_batches(texts):
+    """The writes in batches of at most FRAME_CHARS characters; a longer write is cut."""
+    batch, size = [], 0
+    for text in texts:
+        while len(text) > FRAME_CHARS:
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield [text[:FRAME_CHARS]]
+            text = text[FRAME_CHARS:]
+        if size + len(text) + 1 > FRAME_CHARS and batch:
+            yield batch
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text) + 1
+    if batch:
+        yield batch
 
 
 class _Timespec(ctypes.Structure):
@@ -299,7 +377,7 @@ class PythonStream(io.TextIOBase):
         self._fd = fd
         self._name = name
         self.raw_buffer = _FdBytes(fd, self)
-        self.write = buffer.writer(stream)
+        self.write = _dropped_write  # the buffer sets each run's
 
     def flush(self):
         self._out.flush()
@@ -653,6 +731,7 @@ class Worker:
         self._restore_fds()
         self.stdout = PythonStream(self.output, 1, 1, "<stdout>")
         self.stderr = PythonStream(self.output, 2, 2, "<stderr>")
+        self.output.serve(self.stdout, self.stderr)
         sys.stdin = open(os.devnull)
         sys.stdout = sys.__stdout__ = self.stdout
         sys.stderr = sys.__stderr__ = self.stderr
@@ -810,14 +889,14 @@ class Worker:
         self.alarm.disarm()
         _thread._count()
         scope = self._fresh_module().__dict__
-        self.output.begin(0, b"", ())
+        self.output.begin(0, b"", (), other_threads=False)
         try:
             sys.stdout = self.stdout
             signal.signal(signal.SIGINT, signal.default_int_handler)
             exec(compile("print('rehearsal', 1)", self.file_name, "exec", dont_inherit=True), scope)
         finally:
             signal.signal(signal.SIGINT, self._on_sigint)
-            self.output.end()
+            self.output.end(max_writes=sys.maxsize)
             linecache.clearcache()
 
     def _start_engine_thread(self):
@@ -866,7 +945,9 @@ class Worker:
         self._use_next_pair()
         self._restore_fds()
         token = msg["marker"].encode("ascii")
-        self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd))
+        # threads other than this one and the engine's: an earlier run may have started them
+        others = _thread._count() > (self.engine_ident is not None)
+        self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others)
         if self.workdir != msg["workdir"]:
             self._enter_session(msg["workdir"], msg["uid"])
         os.chdir(self.workdir)
@@ -948,7 +1029,7 @@ class Worker:
         _SPAWNED[0] = False
         done["next_pair"] = "same" if reuse else "new"
         # The last Python-level output goes with the result.
-        groups = self.output.end()
+        groups = self.output.end(END_GROUP_WRITES)
         if groups:
             done["g"] = groups
         if reuse and not _unread(self.out_fd) and not _unread(self.err_fd):

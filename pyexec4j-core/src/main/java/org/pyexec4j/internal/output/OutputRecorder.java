@@ -3,6 +3,7 @@ package org.pyexec4j.internal.output;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import org.pyexec4j.OutputChunk;
@@ -26,12 +27,15 @@ public final class OutputRecorder {
     private final long headLimit;
     private final long tailLimit;
     private final OutputListener listener;
-    private final List<OutputChunk> head = new ArrayList<>();
+    /** The head as texts and their streams' runs: no object per write beyond its text. */
+    private final ArrayList<String> head = new ArrayList<>();
+    private final StreamRuns headStreams = new StreamRuns();
     private final Deque<OutputChunk> tail = new ArrayDeque<>();
     private long headBytes;
     private long tailBytes;
     private long droppedBytes;
     private boolean closed;
+    private Recorded recorded;
 
     public OutputRecorder(long limitBytes, OutputListener listener) {
         this.headLimit = limitBytes / 2;
@@ -44,14 +48,29 @@ public final class OutputRecorder {
         return headBytes + tailBytes;
     }
 
-    /** Records a chunk; ignored once the run's result has been taken. */
+    /**
+     * Records a chunk; ignored once the run's result has been taken. The text is well formed
+     * UTF-16 (the wire and the raw decoders replace lone surrogates).
+     */
     public synchronized void record(StdStream stream, String text) {
+        recordOne(stream, text);
+    }
+
+    /** Records writes of one stream, in order, as {@link #record} each. */
+    public synchronized void record(StdStream stream, List<String> texts) {
+        for (String text : texts) {
+            recordOne(stream, text);
+        }
+    }
+
+    private void recordOne(StdStream stream, String text) {
         if (closed || text.isEmpty()) {
             return;
         }
-        OutputChunk chunk = new OutputChunk(stream, wellFormed(text));
-        notifyListener(chunk, false);
-        keep(chunk);
+        if (listener != null) {
+            notifyListener(new OutputChunk(stream, text), false);
+        }
+        keep(stream, text);
     }
 
     /** Records the traceback Python prints for the run's exception (on stderr, last). */
@@ -59,20 +78,21 @@ public final class OutputRecorder {
         if (closed || text.isEmpty()) {
             return;
         }
-        OutputChunk chunk = new OutputChunk(StdStream.STDERR, wellFormed(text));
-        notifyListener(chunk, true);
-        keep(chunk);
+        if (listener != null) {
+            notifyListener(new OutputChunk(StdStream.STDERR, text), true);
+        }
+        keep(StdStream.STDERR, text);
     }
 
-    private void keep(OutputChunk chunk) {
-        String text = chunk.text();
+    private void keep(StdStream stream, String text) {
         long bytes = utf8Length(text);
         if (tail.isEmpty() && headBytes + bytes <= headLimit) {
-            head.add(chunk);
+            head.add(text);
+            headStreams.add(stream);
             headBytes += bytes;
             return;
         }
-        tail.addLast(chunk);
+        tail.addLast(new OutputChunk(stream, text));
         tailBytes += bytes;
         while (tailBytes > tailLimit && !tail.isEmpty()) {
             OutputChunk first = tail.pollFirst();
@@ -94,36 +114,55 @@ public final class OutputRecorder {
 
     /** Stops recording and returns what was kept, with a note where output was dropped. */
     public synchronized Recorded finish(long limitBytes) {
+        if (recorded != null) {
+            return recorded;
+        }
         closed = true;
-        List<OutputChunk> all = new ArrayList<>(head);
+        // the head is handed over as it is (room for the closing line the result adds)
+        ArrayList<String> texts = head;
+        texts.ensureCapacity(head.size() + tail.size() + 2);
+        StreamRuns runs = headStreams;
         if (droppedBytes > 0) {
-            all.add(new OutputChunk(StdStream.STDERR, "\n[pyexec4j: " + droppedBytes
-                    + " bytes of output dropped here; the output limit is " + limitBytes + " bytes]\n"));
+            texts.add("\n[pyexec4j: " + droppedBytes + " bytes of output dropped here; the output limit is "
+                    + limitBytes + " bytes]\n");
+            runs.add(StdStream.STDERR);
         }
-        all.addAll(tail);
-        List<String> texts = new ArrayList<>(all.size());
-        List<StreamRun> runs = new ArrayList<>();
-        StdStream current = null;
-        int count = 0;
-        for (OutputChunk c : all) {
+        for (OutputChunk c : tail) {
             texts.add(c.text());
-            if (c.stream() != current) {
-                if (current != null) {
-                    runs.add(new StreamRun(current, count));
-                }
-                current = c.stream();
-                count = 0;
-            }
-            count++;
+            runs.add(c.stream());
         }
-        if (current != null) {
-            runs.add(new StreamRun(current, count));
-        }
-        return new Recorded(texts, runs, droppedBytes);
+        recorded = new Recorded(Collections.unmodifiableList(texts), runs.toList(), droppedBytes);
+        return recorded;
     }
 
     /** The kept output: texts in order, their streams as runs, and how much was dropped. */
     public record Recorded(List<String> texts, List<StreamRun> streams, long droppedBytes) {}
+
+    /** Which stream each text came from, as runs of the same stream. */
+    private static final class StreamRuns {
+        private final List<StreamRun> done = new ArrayList<>();
+        private StdStream current;
+        private int count;
+
+        void add(StdStream stream) {
+            if (stream != current) {
+                if (current != null) {
+                    done.add(new StreamRun(current, count));
+                }
+                current = stream;
+                count = 0;
+            }
+            count++;
+        }
+
+        List<StreamRun> toList() {
+            List<StreamRun> all = new ArrayList<>(done);
+            if (current != null) {
+                all.add(new StreamRun(current, count));
+            }
+            return all;
+        }
+    }
 
     private void notifyListener(OutputChunk chunk, boolean traceback) {
         if (listener == null) {
@@ -147,36 +186,6 @@ public final class OutputRecorder {
             from++; // never start inside a character
         }
         return new OutputChunk(chunk.stream(), new String(utf8, from, utf8.length - from, StandardCharsets.UTF_8));
-    }
-
-    /** The text with every lone surrogate (Python's str allows them) replaced by U+FFFD. */
-    static String wellFormed(String s) {
-        int len = s.length();
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (Character.isSurrogate(c)) {
-                boolean pair = Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1));
-                if (!pair) {
-                    return replaceLoneSurrogates(s);
-                }
-                i++;
-            }
-        }
-        return s;
-    }
-
-    private static String replaceLoneSurrogates(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        int len = s.length();
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
-                sb.append(c).append(s.charAt(++i));
-            } else {
-                sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
-            }
-        }
-        return sb.toString();
     }
 
     static long utf8Length(String s) {

@@ -35,12 +35,12 @@ public final class WireCodec {
                 return new WorkerMessage.Ready(o.integer("pid"));
             case "out":
                 return readOutput(o);
-            case "big": {
+            case "outz": {
                 Integer bytes = o.integer("n");
                 if (bytes == null || bytes < 0) {
-                    throw new IOException("big write without a length: " + o.fields());
+                    throw new IOException("packed writes without a length: " + o.fields());
                 }
-                return new WorkerMessage.BigWrite(Integer.valueOf(2).equals(o.integer("s")) ? StdStream.STDERR
+                return new WorkerMessage.PackedWrites(Integer.valueOf(2).equals(o.integer("s")) ? StdStream.STDERR
                         : StdStream.STDOUT, bytes);
             }
             case "done":
@@ -198,14 +198,19 @@ public final class WireCodec {
         return new WorkerMessage.Done(o.integer("run"), o.string("ending"), o.string("exc_type"), info, stack,
                 o.integer("exit_code"), causes, syntax, o.number("exec_time"), cpu == null ? 0 : cpu,
                 peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")),
-                "read".equals(o.string("raw")), o.flag("oom"), o.string("tb"), readGroups(o.list("g")));
+                "read".equals(o.string("raw")), o.flag("oom"), text(o.string("tb")), readGroups(o.list("g")));
     }
 
+    private static String text(String s) {
+        return s == null ? null : LoneSurrogates.replaced(s);
+    }
+
+    /** Texts from the worker, with lone surrogates replaced. */
     private static List<String> strings(List<Object> values) {
         List<String> out = new ArrayList<>(values == null ? 0 : values.size());
         if (values != null) {
             for (Object v : values) {
-                out.add(String.valueOf(v));
+                out.add(LoneSurrogates.replaced(String.valueOf(v)));
             }
         }
         return out;

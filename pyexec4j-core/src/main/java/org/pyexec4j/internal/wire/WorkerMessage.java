@@ -14,11 +14,11 @@ public sealed interface WorkerMessage {
     record Ready(long pid) implements WorkerMessage {}
 
     /**
-     * One big ASCII write whose {@code bytes} follow this line on the connection as they
-     * are, not as a JSON string (no escaping, no parsing). The reader turns it into an
-     * {@link Output} once it has them.
+     * Writes of one stream whose UTF-8 bytes, joined by NUL bytes, follow this line on the
+     * connection ({@code bytes} of them): no escaping, no JSON parsing. The reader turns
+     * them into an {@link Output} once it has them.
      */
-    record BigWrite(StdStream stream, int bytes) implements WorkerMessage {}
+    record PackedWrites(StdStream stream, int bytes) implements WorkerMessage {}
 
     /** Output written through Python's sys.stdout / sys.stderr, in write order. */
     record Output(List<Group> groups) implements WorkerMessage {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -14,27 +15,27 @@ import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.WorkerMessage;
 
 /**
- * Splits a worker's control connection into JSON lines and decodes each as it completes; a
- * big write's bytes follow its line as they are.
+ * Splits a worker's control connection into JSON lines and decodes each as it completes;
+ * packed writes' bytes follow their line as they are.
  */
 final class ControlReader {
     private final ReadableByteChannel channel;
     private final Consumer<WorkerMessage> sink;
     /** Reads happen on the IO thread only: one buffer serves every worker. */
     private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256 * 1024));
-    /** The worker sends bigger writes as JSON: a longer length is a broken connection. */
-    private static final int MAX_BIG_WRITE = 64 << 20;
+    /** The worker packs at most 16 Mi characters a frame: a longer length is a broken connection. */
+    private static final int MAX_PACKED = 64 << 20;
     /**
-     * Longest JSON line taken (a single write of 32 Mi characters escaped at 6 bytes each,
-     * and more): past it the connection is broken off rather than the JVM's memory filled.
+     * Longest JSON line taken (a frame of 16 Mi characters escaped at 6 bytes each, and
+     * more): past it the connection is broken off rather than the JVM's memory filled.
      */
     private static final int MAX_LINE = 256 << 20;
     private byte[] line = new byte[8192];
     private int length;
-    /** The big write being received, or null. */
-    private byte[] big;
-    private int bigFilled;
-    private StdStream bigStream;
+    /** The packed writes being received, or null. */
+    private byte[] packed;
+    private int packedFilled;
+    private StdStream packedStream;
 
     ControlReader(ReadableByteChannel channel, Consumer<WorkerMessage> sink) {
         this.channel = channel;
@@ -56,13 +57,13 @@ final class ControlReader {
             byte[] data = buf.array();
             int from = 0;
             while (from < n) {
-                if (big != null) { // the bytes of a big write: taken as they are
-                    int take = Math.min(n - from, big.length - bigFilled);
-                    System.arraycopy(data, from, big, bigFilled, take);
-                    bigFilled += take;
+                if (packed != null) { // the bytes of packed writes: taken as they are
+                    int take = Math.min(n - from, packed.length - packedFilled);
+                    System.arraycopy(data, from, packed, packedFilled, take);
+                    packedFilled += take;
                     from += take;
-                    if (bigFilled == big.length) {
-                        deliverBig();
+                    if (packedFilled == packed.length) {
+                        deliverPacked();
                     }
                     continue;
                 }
@@ -89,11 +90,18 @@ final class ControlReader {
         return -1;
     }
 
-    private void deliverBig() {
-        // ASCII by the worker's word; a byte that is not becomes U+FFFD
-        String text = new String(big, StandardCharsets.US_ASCII);
-        big = null;
-        sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(bigStream, List.of(text)))));
+    private void deliverPacked() {
+        // UTF-8 by the worker's word; a malformed byte becomes U+FFFD
+        String all = new String(packed, StandardCharsets.UTF_8);
+        packed = null;
+        List<String> writes = new ArrayList<>();
+        int from = 0;
+        for (int nul = all.indexOf('\0'); nul >= 0; nul = all.indexOf('\0', from)) {
+            writes.add(all.substring(from, nul));
+            from = nul + 1;
+        }
+        writes.add(from == 0 ? all : all.substring(from));
+        sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, writes))));
     }
 
     private void append(byte[] data, int from, int to) throws IOException {
@@ -115,15 +123,15 @@ final class ControlReader {
     private void decode() throws IOException {
         try (JsonParser p = Json.FACTORY.createParser(line, 0, length)) {
             WorkerMessage m = WireCodec.readWorker(p);
-            if (m instanceof WorkerMessage.BigWrite b) {
-                if (b.bytes() > MAX_BIG_WRITE) {
-                    throw new IOException("a big write of " + b.bytes() + " bytes, more than " + MAX_BIG_WRITE);
+            if (m instanceof WorkerMessage.PackedWrites w) {
+                if (w.bytes() > MAX_PACKED) {
+                    throw new IOException("packed writes of " + w.bytes() + " bytes, more than " + MAX_PACKED);
                 }
-                big = new byte[b.bytes()];
-                bigFilled = 0;
-                bigStream = b.stream();
-                if (b.bytes() == 0) {
-                    deliverBig();
+                packed = new byte[w.bytes()];
+                packedFilled = 0;
+                packedStream = w.stream();
+                if (w.bytes() == 0) {
+                    deliverPacked();
                 }
             } else if (m != null) {
                 sink.accept(m);

@@ -393,9 +393,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
 
     private static void recordWrites(ActiveRun run, List<WorkerMessage.Output.Group> groups) {
         for (WorkerMessage.Output.Group g : groups) {
-            for (String text : g.writes()) {
-                run.recorder.record(g.stream(), text);
-            }
+            run.recorder.record(g.stream(), g.writes());
         }
     }
 
