@@ -90,6 +90,28 @@ class OutputCaptureTest {
     }
 
     @Test
+    void streamsTakingTurnsKeepEveryWriteInOrder() {
+        // short runs of one stream go together as JSON, long runs packed: the order holds
+        ExecutionResult r = py.run(String.join("\n",
+                "import sys",
+                "for i in range(3000):",
+                "    sys.stdout.write('o%d' % i)",
+                "    sys.stderr.write('e%d' % i)",
+                "    if i % 1000 == 0:",
+                "        for j in range(100):",
+                "            sys.stderr.write('r%d' % j)"));
+        List<OutputChunk> expected = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            expected.add(new OutputChunk(StdStream.STDOUT, "o" + i));
+            expected.add(new OutputChunk(StdStream.STDERR, "e" + i));
+            for (int j = 0; i % 1000 == 0 && j < 100; j++) {
+                expected.add(new OutputChunk(StdStream.STDERR, "r" + j));
+            }
+        }
+        assertThat(r.chunks()).isEqualTo(expected);
+    }
+
+    @Test
     void aWriteLongerThanAFrameArrivesWhole() {
         // a frame carries at most 16 Mi characters: a longer write is cut into pieces in order
         ExecutionResult r = py.run("import sys\nsys.stdout.write('a' * (17 << 20) + 'b')\nprint('c')");

@@ -43,6 +43,8 @@ QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped 
 FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer write is cut
 END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
 END_GROUP_CHARS = 1 << 16  # and the most characters
+PACK_AT_WRITES = 64  # a run of one stream's writes this long, or PACK_AT_CHARS, is packed
+PACK_AT_CHARS = 1 << 16
 REINTERRUPT_EVERY_SECONDS = 1.0
 
 try:
@@ -219,10 +221,7 @@ class OutputBuffer:
                 self._send_locked(items)
                 return True
             if sync:
-                _, token, fds = self._run
-                for fd in fds:
-                    _write_all(fd, token)
-                self._channel.send({"t": "out", "g": []})
+                self._frame({"t": "out", "g": []})
             return False
 
     def current_run(self):
@@ -235,15 +234,36 @@ class OutputBuffer:
         queue = self._queue
         return list(itertools.islice(iter(queue.popleft, None), len(queue)))
 
-    def _send_locked(self, items):
+    def _frame(self, header, payload=None):
+        """One frame, after a sync token down both raw streams."""
         _, token, fds = self._run
         for fd in fds:
             _write_all(fd, token)
-        if not self._send_packed(1, items):  # not only stdout writes, or not packable
-            for stream, texts in _by_stream(items):
-                for batch in _frame_batches(texts):
-                    if not self._send_packed(stream, batch):
-                        self._channel.send({"t": "out", "g": [[stream, batch]]})
+        self._channel.send(header, payload)
+
+    def _send_locked(self, items):
+        if self._send_packed(1, items):  # stdout writes only, the common case
+            return
+        # Runs of few short writes (streams taking turns) go together as one JSON frame;
+        # longer runs are packed.
+        groups, size = [], 0
+        for stream, texts in _by_stream(items):
+            chars = sum(map(len, texts))
+            if len(texts) < PACK_AT_WRITES and chars < PACK_AT_CHARS:
+                groups.append([stream, texts])
+                size += chars
+                if size >= PACK_AT_CHARS:
+                    self._frame({"t": "out", "g": groups})
+                    groups, size = [], 0
+                continue
+            if groups:
+                self._frame({"t": "out", "g": groups})
+                groups, size = [], 0
+            for batch in _frame_batches(texts):
+                if not self._send_packed(stream, batch):
+                    self._frame({"t": "out", "g": [[stream, batch]]})
+        if groups:
+            self._frame({"t": "out", "g": groups})
 
     def _send_packed(self, stream, texts):
         try:
@@ -256,7 +276,7 @@ class OutputBuffer:
             payload = joined.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: JSON carries it
             return False
-        self._channel.send({"t": "outz", "s": stream, "n": len(payload)}, payload)
+        self._frame({"t": "outz", "s": stream, "n": len(payload)}, payload)
         return True
 
 
