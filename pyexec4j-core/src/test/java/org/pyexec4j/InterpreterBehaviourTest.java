@@ -68,6 +68,18 @@ class InterpreterBehaviourTest {
     }
 
     @Test
+    void aFreshStateHoldsNothingOfTheWorkersRehearsal() {
+        // a spare walks the run path (a print, a traceback) before it is handed out
+        ExecutionResult r = py.run(String.join("\n",
+                "import sys, linecache",
+                "print(sorted(k for k in globals() if not k.startswith('__')))",
+                "print([p for p in sys.path if 'rehearsal' in p])",
+                "print(sorted(k for k in linecache.cache if 'runfile' in k or 'rehearsal' in k))",
+                "print(sys.exc_info())"));
+        assertThat(r.output()).isEqualTo("['linecache', 'sys']\n[]\n['runfile.py']\n(None, None, None)\n");
+    }
+
+    @Test
     void modulesInTheWorkingDirectoryImport() throws Exception {
         Files.writeString(workdir.resolve("helper_mod.py"), "VALUE = 7\n");
         ExecutionResult r = py.run("import helper_mod\nprint(helper_mod.VALUE)");
