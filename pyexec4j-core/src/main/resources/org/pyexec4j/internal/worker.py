@@ -13,12 +13,10 @@ Channels (see Zygote and Worker below):
 """
 
 import _thread
-import collections
 import ctypes
 import fcntl
 import gc
 import io
-import itertools
 import json
 import linecache
 import os
@@ -124,7 +122,7 @@ def kill_tree(root, include_root=True):
 class OutputBuffer:
     """Python-level output of both streams, in write order, sent in frames.
 
-    Each write is kept as its own string (as the reference keeps them), in one deque: a
+    Each write is kept as its own string (as the reference keeps them), in one list: a
     stdout write is one C-level append after a type check (it is the hot path of every
     print), a stderr write is appended as a 1-tuple to tell it apart. The write functions
     stay the same from run to run, so one that code kept a reference to still writes.
@@ -141,8 +139,8 @@ class OutputBuffer:
     def __init__(self, channel):
         self._channel = channel
         self._lock = threading.Lock()
-        self._queue = collections.deque()
-        self._writers = self._make_writers(self._queue.append)
+        self._writes = []
+        self._writers = self._make_writers(self._writes.append)
         # a TypeError raised in a write shows the user's line, not these
         _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, _exact_str, _dropped_write))
         self._run = None  # (run id, sync token, raw fds) while a run is active
@@ -158,7 +156,7 @@ class OutputBuffer:
         """Starts a run. With other_threads (alive threads an earlier run may have started)
         each write checks which thread makes it; without, none can be late."""
         with self._lock:
-            self._queue.clear()  # writes made since the last run ended are late
+            self._writes.clear()  # writes made since the last run ended are late
             self._run = (run_id, sync_token, raw_fds)
         out, err = self._writers
         if other_threads:
@@ -229,10 +227,13 @@ class OutputBuffer:
         return None if run is None else run[0]
 
     def _take_locked(self):
-        # one C-level call (no switch to the writing thread inside it): exactly the writes
-        # that are there now, in order
-        queue = self._queue
-        return list(itertools.islice(iter(queue.popleft, None), len(queue)))
+        # Writers only append, and only this (under the lock) takes from the front: the
+        # first n are taken, even if a write lands between the copy and the deletion.
+        writes = self._writes
+        n = len(writes)
+        taken = writes[:n]
+        del writes[:n]
+        return taken
 
     def _frame(self, header, payload=None):
         """One frame, after a sync token down both raw streams."""
