@@ -143,6 +143,8 @@ class OutputCaptureTest {
         assertThat(r.output()).startsWith("this\nTraceback").doesNotContain("not this", "worker.py")
                 .contains("sys.stdout.write(b'bytes')\n");
         assertThat(r.excStack()).hasSize(1);
+        ExecutionResult twoArguments = py.run("import sys\nsys.stdout.write('a', 'b')");
+        assertThat(twoArguments.excInfo().args()).containsExactly("write() takes 1 positional argument but 2 were given");
     }
 
     @Test

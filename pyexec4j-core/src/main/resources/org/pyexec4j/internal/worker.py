@@ -180,32 +180,37 @@ class OutputBuffer:
 
     @staticmethod
     def _make_writers(append):
-        def write_out(text):
+        # named write: a wrong call's message says write(), as a file's would
+        def write(text):
             if type(text) is not str:
                 text = _exact_str(text)
             append(text)
             return len(text)
 
-        def write_err(text):
+        write_out = write
+
+        def write(text):  # noqa: F811
             if type(text) is not str:
                 text = _exact_str(text)
             append((text,))
             return len(text)
 
-        return write_out, write_err
+        write_out.__qualname__ = write.__qualname__ = "write"
+        return write_out, write
 
-    def _on_time_only(self, write, run_id):
+    def _on_time_only(self, on_time, run_id):
         main = self._main
         get_ident = threading.get_ident
         current_thread = threading.current_thread
 
-        def checked(text):
+        def write(text):
             if get_ident() != main and getattr(current_thread(), "_pyexec4j_run", None) not in (None, run_id):
                 return len(text if type(text) is str else _exact_str(text))  # late: dropped
-            return write(text)
+            return on_time(text)
 
-        _HIDDEN_CODES.add(checked.__code__)
-        return checked
+        write.__qualname__ = "write"
+        _HIDDEN_CODES.add(write.__code__)
+        return write
 
     def flush(self, sync=False):
         """With sync, a sync token goes out even with nothing buffered: raw output written
