@@ -47,7 +47,8 @@ class OutputCaptureTest {
                 "print('b')",
                 "sys.stdout.write('\\u00e9' * 70000)",
                 "sys.stdout.write('z' * 65535)",
-                "sys.stdout.write('\\n' * 100000)"));
+                "sys.stdout.write('\\n' * 100000)",
+                "sys.stdout.write('n\\x00' * 40000)"));
         assertThat(r.chunks()).containsExactly(
                 new OutputChunk(StdStream.STDOUT, "a"),
                 new OutputChunk(StdStream.STDOUT, "\n"),
@@ -58,7 +59,8 @@ class OutputCaptureTest {
                 new OutputChunk(StdStream.STDOUT, "\n"),
                 new OutputChunk(StdStream.STDOUT, "\u00e9".repeat(70000)),
                 new OutputChunk(StdStream.STDOUT, "z".repeat(65535)),
-                new OutputChunk(StdStream.STDOUT, "\n".repeat(100000)));
+                new OutputChunk(StdStream.STDOUT, "\n".repeat(100000)),
+                new OutputChunk(StdStream.STDOUT, "n\0".repeat(40000)));
     }
 
     @Test

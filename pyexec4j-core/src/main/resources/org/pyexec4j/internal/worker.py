@@ -248,7 +248,15 @@ class OutputBuffer:
         self._channel.send(header, payload)
 
     def _send_locked(self, items):
-        if self._send_packed(1, items):  # stdout writes only, the common case
+        if len(items) <= PACK_AT_WRITES and _chars(items) >= PACK_AT_CHARS:
+            # a few long writes: each goes alone, its bytes as they are (not joined, not
+            # searched for NULs: the Java side does not split a single write)
+            for stream, texts in _by_stream(items):
+                for text in texts:
+                    for start in range(0, max(len(text), 1), FRAME_CHARS):
+                        self._send_single(stream, text[start:start + FRAME_CHARS])
+            return
+        if self._send_packed(1, items):  # many stdout writes, the common case
             return
         # Runs of few short writes (streams taking turns) go together as one JSON frame;
         # longer runs are packed.
@@ -270,6 +278,14 @@ class OutputBuffer:
                     self._frame({"t": "out", "g": [[stream, batch]]})
         if groups:
             self._frame({"t": "out", "g": groups})
+
+    def _send_single(self, stream, text):
+        try:
+            payload = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON carries it
+            self._frame({"t": "out", "g": [[stream, [text]]]})
+            return
+        self._frame({"t": "outz", "s": stream, "n": len(payload), "c": 1}, payload)
 
     def _send_packed(self, stream, texts):
         try:
@@ -318,12 +334,14 @@ def _frame_batches(texts):
     """The writes in batches of at most FRAME_CHARS characters; a longer write is cut."""
     batch, size = [], 0
     for text in texts:
-        while len(text) > FRAME_CHARS:
+        if len(text) > FRAME_CHARS:
             if batch:
                 yield batch
                 batch, size = [], 0
-            yield [text[:FRAME_CHARS]]
-            text = text[FRAME_CHARS:]
+            last = (len(text) - 1) // FRAME_CHARS * FRAME_CHARS  # the last piece may join a batch
+            for start in range(0, last, FRAME_CHARS):
+                yield [text[start:start + FRAME_CHARS]]
+            text = text[last:]
         if size + len(text) + 1 > FRAME_CHARS and batch:
             yield batch
             batch, size = [], 0

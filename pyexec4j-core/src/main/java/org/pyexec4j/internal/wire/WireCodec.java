@@ -41,7 +41,7 @@ public final class WireCodec {
                     throw new IOException("packed writes without a length: " + o.fields());
                 }
                 return new WorkerMessage.PackedWrites(Integer.valueOf(2).equals(o.integer("s")) ? StdStream.STDERR
-                        : StdStream.STDOUT, bytes);
+                        : StdStream.STDOUT, bytes, Integer.valueOf(1).equals(o.integer("c")));
             }
             case "done":
                 return readDone(o);

@@ -15,10 +15,11 @@ public sealed interface WorkerMessage {
 
     /**
      * Writes of one stream whose UTF-8 bytes, joined by NUL bytes, follow this line on the
-     * connection ({@code bytes} of them): no escaping, no JSON parsing. The reader turns
-     * them into an {@link Output} once it has them.
+     * connection ({@code bytes} of them): no escaping, no JSON parsing. With {@code single}
+     * they are one write, not split (it may hold NULs). The reader turns them into an
+     * {@link Output} once it has them.
      */
-    record PackedWrites(StdStream stream, int bytes) implements WorkerMessage {}
+    record PackedWrites(StdStream stream, int bytes, boolean single) implements WorkerMessage {}
 
     /** Output written through Python's sys.stdout / sys.stderr, in write order. */
     record Output(List<Group> groups) implements WorkerMessage {

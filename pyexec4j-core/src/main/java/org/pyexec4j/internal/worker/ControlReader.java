@@ -36,6 +36,7 @@ final class ControlReader {
     private byte[] packed;
     private int packedFilled;
     private StdStream packedStream;
+    private boolean packedSingle;
 
     ControlReader(ReadableByteChannel channel, Consumer<WorkerMessage> sink) {
         this.channel = channel;
@@ -94,6 +95,10 @@ final class ControlReader {
         // UTF-8 by the worker's word; a malformed byte becomes U+FFFD
         String all = new String(packed, StandardCharsets.UTF_8);
         packed = null;
+        if (packedSingle) {
+            sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, List.of(all)))));
+            return;
+        }
         List<String> writes = new ArrayList<>();
         int from = 0;
         for (int nul = all.indexOf('\0'); nul >= 0; nul = all.indexOf('\0', from)) {
@@ -130,6 +135,7 @@ final class ControlReader {
                 packed = new byte[w.bytes()];
                 packedFilled = 0;
                 packedStream = w.stream();
+                packedSingle = w.single();
                 if (w.bytes() == 0) {
                     deliverPacked();
                 }
