@@ -130,10 +130,11 @@ class OutputBuffer:
     that may write at the file-descriptor level (forks, exec, os.write) and at the run's end.
     Before each frame a sync token goes down both raw streams: the Java side records the
     raw bytes before the token ahead of the frame, so Python-level and fd-level output keep
-    their order. A frame of one stream's writes goes as their UTF-8 bytes joined by NULs
-    (no escaping, no JSON parsing on the Java side); writes holding a NUL or a lone
-    surrogate go as JSON. Writes after the run's end are dropped; so are writes from a
-    thread an earlier run started, never put in another run's result.
+    their order. Many writes of one stream go as their UTF-8 bytes joined by NULs (no
+    escaping, no JSON parsing on the Java side), a few long ones one frame each as their
+    bytes; writes holding a NUL or a lone surrogate go as JSON. Writes after the run's end
+    are dropped; so are writes from a thread an earlier run started, never put in another
+    run's result.
     """
 
     def __init__(self, channel):
