@@ -41,6 +41,7 @@ QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped 
 FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer write is cut
 END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
 END_GROUP_CHARS = 1 << 16  # and the most characters
+BACKLOG_WRITES = 1 << 17  # this many writes waiting at a tick: the writing threads flush themselves
 PACK_AT_WRITES = 64  # a run of one stream's writes this long, or PACK_AT_CHARS, is packed
 PACK_AT_CHARS = 1 << 16
 REINTERRUPT_EVERY_SECONDS = 1.0
@@ -142,8 +143,9 @@ class OutputBuffer:
         self._lock = threading.Lock()
         self._writes = []
         self._writers = self._make_writers(self._writes.append)
+        self._throttled = self._make_writers(self._writes.append, self._writes, self.flush)
         # a TypeError raised in a write shows the user's line, not these
-        _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, _exact_str, _dropped_write))
+        _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, *self._throttled, _exact_str, _dropped_write))
         self._run = None  # (run id, sync token, raw fds) while a run is active
         self._main = threading.get_ident()
         self._streams = ()
@@ -156,13 +158,17 @@ class OutputBuffer:
     def begin(self, run_id, sync_token, raw_fds, other_threads):
         """Starts a run. With other_threads (alive threads an earlier run may have started)
         each write checks which thread makes it; without, none can be late."""
+        append = self._writes.append if not other_threads else self._on_time_only(run_id)
         with self._lock:
             self._writes.clear()  # writes made since the last run ended are late
             self._run = (run_id, sync_token, raw_fds)
-        out, err = self._writers
-        if other_threads:
-            out, err = self._on_time_only(out, run_id), self._on_time_only(err, run_id)
-        self._streams[0].write, self._streams[1].write = out, err
+            # every write function, the ones code kept from earlier runs too, appends so now
+            for write in (*self._writers, *self._throttled):
+                write.__closure__[write.__code__.co_freevars.index("append")].cell_contents = append
+            self._install_locked(self._writers)
+
+    def _install_locked(self, writers):
+        self._streams[0].write, self._streams[1].write = writers
 
     def end(self, max_writes):
         """Ends the run. A few short writes still buffered (up to max_writes, END_GROUP_CHARS)
@@ -180,12 +186,18 @@ class OutputBuffer:
         return groups
 
     @staticmethod
-    def _make_writers(append):
+    def _make_writers(append, writes=None, flush=None):
+        """The write() of stdout and of stderr, around an append that begin() sets for each
+        run. With writes and flush (throttled), a write that finds BACKLOG_WRITES waiting
+        sends them itself: a thread that writes faster than the host takes its output waits
+        for it, as with a pipe, instead of filling memory."""
         # named write: a wrong call's message says write(), as a file's would
         def write(text):
             if type(text) is not str:
                 text = _exact_str(text)
             append(text)
+            if writes is not None and len(writes) >= BACKLOG_WRITES:
+                flush()
             return len(text)
 
         write_out = write
@@ -194,39 +206,55 @@ class OutputBuffer:
             if type(text) is not str:
                 text = _exact_str(text)
             append((text,))
+            if writes is not None and len(writes) >= BACKLOG_WRITES:
+                flush()
             return len(text)
 
         write_out.__qualname__ = write.__qualname__ = "write"
         return write_out, write
 
-    def _on_time_only(self, on_time, run_id):
+    def _on_time_only(self, run_id):
+        """An append that drops writes from threads an earlier run started."""
         main = self._main
         get_ident = threading.get_ident
         current_thread = threading.current_thread
+        append = self._writes.append
 
-        def write(text):
-            if get_ident() != main and getattr(current_thread(), "_pyexec4j_run", None) not in (None, run_id):
-                return len(text if type(text) is str else _exact_str(text))  # late: dropped
-            return on_time(text)
+        def append_on_time(item):
+            if get_ident() == main or getattr(current_thread(), "_pyexec4j_run", None) in (None, run_id):
+                append(item)
 
-        write.__qualname__ = "write"
-        _HIDDEN_CODES.add(write.__code__)
-        return write
+        _HIDDEN_CODES.add(append_on_time.__code__)
+        return append_on_time
 
     def flush(self, sync=False):
         """With sync, a sync token goes out even with nothing buffered: raw output written
         before it (say by a child that has finished) is then ordered before what follows.
-        Returns whether Python-level output was sent."""
-        with self._lock:
-            if self._run is None:
+        Returns whether Python-level output was sent.
+
+        On the main thread an interrupt waits until what was taken is sent: raised in the
+        middle, it would lose it, or leave half a frame on the connection."""
+        masked = threading.get_ident() == self._main
+        if masked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT_ONLY)
+        try:
+            with self._lock:
+                if self._run is None:
+                    return False
+                items = self._take_locked()
+                if len(items) >= BACKLOG_WRITES:
+                    # the code writes faster than the ticks take it: from now on in this
+                    # run, the writing threads flush themselves
+                    self._install_locked(self._throttled)
+                if items:
+                    self._send_locked(items)
+                    return True
+                if sync:
+                    self._frame({"t": "out", "g": []})
                 return False
-            items = self._take_locked()
-            if items:
-                self._send_locked(items)
-                return True
-            if sync:
-                self._frame({"t": "out", "g": []})
-            return False
+        finally:
+            if masked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT_ONLY)
 
     def current_run(self):
         run = self._run
@@ -301,6 +329,9 @@ class OutputBuffer:
             return False
         self._frame({"t": "outz", "s": stream, "n": len(payload)}, payload)
         return True
+
+
+_SIGINT_ONLY = {signal.SIGINT}
 
 
 def _dropped_write(text):
