@@ -161,7 +161,11 @@ public final class Interpreter implements AutoCloseable {
             return this;
         }
 
-        /** Most output kept per run, in UTF-8 bytes; past it the head and tail are kept (64 MiB). */
+        /**
+         * Most output kept per run, in UTF-8 bytes; past it the head and tail are kept (64 MiB).
+         * The number of writes kept is bounded too, to one per 64 bytes of the limit (at least
+         * 65 536): a flood of tiny writes is cut the same way before it fills the JVM's heap.
+         */
         public Builder outputLimitBytes(long bytes) {
             this.outputLimitBytes = bytes;
             return this;

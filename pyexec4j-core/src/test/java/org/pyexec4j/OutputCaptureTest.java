@@ -240,9 +240,12 @@ class OutputCaptureTest {
     void lateOutputNeverLandsInALaterRun() {
         py.run(RunRequest.of(String.join("\n",
                 "import threading, time, os, subprocess",
-                "def late():",
+                "import sys",
+                "def late(write=sys.stdout.write):",
                 "    time.sleep(0.5)",
                 "    print('LATE-THREAD')",
+                "    write('LATE-KEPT-WRITE')",
+                "    print('LATE-STDERR', file=sys.stderr)",
                 "threading.Thread(target=late, daemon=True).start()",
                 "subprocess.Popen(['sh', '-c', 'sleep 0.5; echo LATE-CHILD'])")).inSession("late"));
         ExecutionResult r = py.run(RunRequest.of("import time\ntime.sleep(1.5)\nprint('mine')").inSession("late"));
@@ -304,6 +307,22 @@ class OutputCaptureTest {
             assertThat(kept).isBetween(9_900L, 10_000L);
             assertThat(r.output()).startsWith("HEAD\n").contains(note);
             assertThat(r.toJson()).contains("\"dropped_bytes\":" + r.droppedBytes());
+        }
+    }
+
+    @Test
+    void aFloodOfTinyWritesIsCutByTheirNumberToo() {
+        // 1 MiB keeps at most 65 536 writes (one per 64 bytes, at least 65 536): 200 000
+        // one-character writes are cut to a head and a tail of 32 768 each
+        try (Interpreter small = Interpreter.builder().outputLimitBytes(1 << 20).build()) {
+            ExecutionResult r = small.run("import sys\nfor i in range(200000):\n    sys.stdout.write('ab'[i % 2])");
+            assertThat(r.limitHit()).isEqualTo("output");
+            assertThat(r.droppedBytes()).isEqualTo(200000 - 65536);
+            List<String> items = r.termOut();
+            assertThat(items.subList(0, 32768)).allMatch(t -> t.length() == 1);
+            assertThat(items.get(32768)).contains("bytes of output dropped here");
+            assertThat(items.get(32769)).isEqualTo("a"); // 200 000 - 32 768 is even
+            assertThat(items.get(items.size() - 3)).isEqualTo("b");
         }
     }
 

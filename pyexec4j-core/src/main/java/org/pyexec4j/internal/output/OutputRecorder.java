@@ -24,8 +24,19 @@ import org.slf4j.LoggerFactory;
 public final class OutputRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(OutputRecorder.class);
 
+    /**
+     * At most one kept write per this many bytes of the limit: each kept write costs the
+     * JVM ~50 bytes beyond its text, so a flood of one-character writes within the byte
+     * limit would otherwise fill the heap many times over.
+     */
+    static final int BYTES_PER_KEPT_WRITE = 64;
+    /** Small limits still keep this many writes. */
+    static final int MIN_KEPT_WRITES = 1 << 16;
+
     private final long headLimit;
     private final long tailLimit;
+    private final int headWrites;
+    private final int tailWrites;
     private final OutputListener listener;
     /** The head as texts and their streams' runs: no object per write beyond its text. */
     private final ArrayList<String> head = new ArrayList<>();
@@ -40,6 +51,9 @@ public final class OutputRecorder {
     public OutputRecorder(long limitBytes, OutputListener listener) {
         this.headLimit = limitBytes / 2;
         this.tailLimit = limitBytes - headLimit;
+        int writes = (int) Math.min(Integer.MAX_VALUE - 16, Math.max(MIN_KEPT_WRITES, limitBytes / BYTES_PER_KEPT_WRITE));
+        this.headWrites = writes / 2;
+        this.tailWrites = writes - headWrites;
         this.listener = listener;
     }
 
@@ -86,7 +100,7 @@ public final class OutputRecorder {
 
     private void keep(StdStream stream, String text) {
         long bytes = utf8Length(text);
-        if (tail.isEmpty() && headBytes + bytes <= headLimit) {
+        if (tail.isEmpty() && headBytes + bytes <= headLimit && head.size() < headWrites) {
             head.add(text);
             headStreams.add(stream);
             headBytes += bytes;
@@ -94,11 +108,12 @@ public final class OutputRecorder {
         }
         tail.addLast(new OutputChunk(stream, text));
         tailBytes += bytes;
-        while (tailBytes > tailLimit && !tail.isEmpty()) {
+        while (!tail.isEmpty() && (tailBytes > tailLimit || tail.size() > tailWrites)) {
+            boolean tooMany = tail.size() > tailWrites;
             OutputChunk first = tail.pollFirst();
             long firstBytes = utf8Length(first.text());
             long excess = tailBytes - tailLimit;
-            if (firstBytes <= excess) {
+            if (tooMany || firstBytes <= excess) {
                 tailBytes -= firstBytes;
                 droppedBytes += firstBytes;
             } else {
