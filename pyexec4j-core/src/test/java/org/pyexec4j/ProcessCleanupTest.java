@@ -136,6 +136,60 @@ class ProcessCleanupTest {
         }
     }
 
+    @Test
+    void aKilledJvmsDirectoriesAreRemovedByTheNextJvm() throws Exception {
+        Set<Path> before = engineDirectories();
+        Process host = startOrphanHost(tmp.resolve("dirs-daemon.pid").toString(), IsolationLevel.LIMITS);
+        Set<Path> hosts = engineDirectories();
+        hosts.removeAll(before);
+        assertThat(hosts).as("the host's runtime and sessions directories")
+                .anyMatch(p -> p.getFileName().toString().startsWith("pyexec4j-rt-"))
+                .anyMatch(p -> p.getFileName().toString().startsWith("pyexec4j-sessions-"));
+        for (ProcessHandle p : host.descendants().collect(Collectors.toList())) {
+            p.destroyForcibly();
+        }
+        host.destroyForcibly();
+        host.waitFor(10, TimeUnit.SECONDS);
+        assertThat(hosts).allMatch(Files::isDirectory); // a killed JVM cannot remove them
+
+        Process next = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), StartAndClose.class.getName())
+                .redirectErrorStream(true).start();
+        next.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        assertThat(next.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(hosts).as("removed by the next JVM's Interpreter").noneMatch(Files::exists);
+        // a live engine's directories are never taken for a dead one's
+        try (Interpreter live = Interpreter.builder().build()) {
+            Set<Path> mine = engineDirectories();
+            mine.removeAll(before);
+            Process another = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), StartAndClose.class.getName())
+                    .redirectErrorStream(true).start();
+            another.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            assertThat(another.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(mine).isNotEmpty().allMatch(Files::isDirectory);
+            assertThat(live.run("print('still serving')").output()).isEqualTo("still serving\n");
+        }
+    }
+
+    /** The engines' directories in the temporary directory (/tmp when its path is long, as the engine does). */
+    private static Set<Path> engineDirectories() throws java.io.IOException {
+        Set<Path> found = new java.util.HashSet<>();
+        Path base = Path.of(System.getProperty("java.io.tmpdir"));
+        if (base.toAbsolutePath().toString().length() > 60) {
+            base = Path.of("/tmp");
+        }
+        try (var entries = Files.newDirectoryStream(base, "pyexec4j-*")) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("pyexec4j-rt-") || name.startsWith("pyexec4j-sessions-")) {
+                    found.add(p);
+                }
+            }
+        }
+        return found;
+    }
+
     /** The Interpreter cgroups (pids, memory) named after the JVM {@code pid}. */
     private static List<Path> cgroupsOf(long pid) throws java.io.IOException {
         List<Path> found = new java.util.ArrayList<>();

@@ -1,10 +1,8 @@
 package org.pyexec4j.internal.engine;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +46,7 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final String prefix;
     private final PythonLocator.ResolvedPython python;
+    private final EngineDirectories dirs;
     private final Path runtimeDir;
     private final Path sessionsRoot;
     private final SandboxPlan plan;
@@ -67,10 +66,12 @@ public final class Engine implements AutoCloseable {
     private volatile boolean ipython;
     private volatile boolean closed;
 
-    private Engine(EngineConfig config, PythonLocator.ResolvedPython python, Path runtimeDir, Path sessionsRoot,
+    private Engine(EngineConfig config, PythonLocator.ResolvedPython python, EngineDirectories dirs,
                    SandboxPlan plan, ChannelServer server, WorkerIo io, String prefix) {
         this.config = config;
-        this.sessionsRoot = sessionsRoot;
+        this.dirs = dirs;
+        this.sessionsRoot = dirs.sessionsRoot();
+        Path runtimeDir = dirs.runtime();
         this.plan = plan;
         this.io = io;
         this.python = python;
@@ -86,11 +87,17 @@ public final class Engine implements AutoCloseable {
     public static Engine start(EngineConfig config) {
         PythonLocator.ResolvedPython python = PythonLocator.resolve(config.python());
         String prefix = "pyexec4j-" + ENGINES.incrementAndGet();
-        Path runtime = createPrivateDir("pyexec4j-rt-");
-        Path sessionsRoot = createPrivateDir("pyexec4j-sessions-");
-        SandboxPlan plan = SandboxPlanner.plan(new SandboxPlanner.Request(config.isolation(), config.requireIsolation(),
-                config.network(), config.limits(), config.environment(), config.workingDirectory()),
-                python, runtime, sessionsRoot);
+        EngineDirectories dirs = EngineDirectories.create(config.keepWorkingDirectories());
+        Path runtime = dirs.runtime();
+        SandboxPlan plan;
+        try {
+            plan = SandboxPlanner.plan(new SandboxPlanner.Request(config.isolation(), config.requireIsolation(),
+                    config.network(), config.limits(), config.environment(), config.workingDirectory()),
+                    python, runtime, dirs.sessionsRoot());
+        } catch (RuntimeException e) {
+            dirs.remove(false);
+            throw e;
+        }
         ChannelServer server;
         WorkerIo io;
         try {
@@ -103,13 +110,14 @@ public final class Engine implements AutoCloseable {
             }
         } catch (IOException e) {
             plan.close();
+            dirs.remove(false);
             throw new PyExec4jException("cannot open the worker socket in " + runtime + ": " + e.getMessage(), e);
         }
         if (plan.report().level() != plan.report().requested()) {
             LOG.warn("isolation {} is not possible here; running with {}: {}", plan.report().requested(),
                     plan.report().level(), String.join("; ", plan.report().notEnforced()));
         }
-        Engine engine = new Engine(config, python, runtime, sessionsRoot, plan, server, io, prefix);
+        Engine engine = new Engine(config, python, dirs, plan, server, io, prefix);
         try {
             engine.zygote();
             if (config.ipythonTracebacks() && !engine.ipython) {
@@ -346,28 +354,7 @@ public final class Engine implements AutoCloseable {
         server.close();
         io.close();
         plan.close();
-        try {
-            SessionDirectory.deleteTree(runtimeDir);
-            if (!config.keepWorkingDirectories()) {
-                SessionDirectory.deleteTree(sessionsRoot);
-            }
-        } catch (IOException e) {
-            LOG.debug("removing {}: {}", runtimeDir, e.toString());
-        }
-    }
-
-    private static Path createPrivateDir(String prefix) {
-        Path base = Paths.get(System.getProperty("java.io.tmpdir"));
-        if (base.toAbsolutePath().toString().length() > 60) {
-            base = Paths.get("/tmp"); // a Unix socket path must stay under 108 bytes
-        }
-        try {
-            // traversable, not listable: workers of their own users reach their own directory only
-            return Files.createTempDirectory(base, prefix,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a pyexec4j directory in " + base, e);
-        }
+        dirs.remove(config.keepWorkingDirectories());
     }
 
     private static ThreadFactory named(String name) {
