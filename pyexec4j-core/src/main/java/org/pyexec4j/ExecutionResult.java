@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.pyexec4j.internal.output.SegmentedTexts;
 import org.pyexec4j.internal.result.ResultJson;
 
 /**
@@ -53,7 +54,9 @@ public record ExecutionResult(
         IsolationLevel isolation) {
 
     public ExecutionResult {
-        termOut = List.copyOf(termOut);
+        // the recorder's texts are immutable already, and copying them would make a string
+        // of every packed write
+        termOut = termOut instanceof SegmentedTexts ? termOut : List.copyOf(termOut);
         Objects.requireNonNull(execTime, "execTime");
         excStack = excStack == null ? null : List.copyOf(excStack);
         Objects.requireNonNull(ending, "ending");

@@ -114,6 +114,25 @@ class OutputCaptureTest {
     }
 
     @Test
+    void packedWritesGiveTheSameJsonAsTexts() throws Exception {
+        // 300 writes go as packed bytes; the result's JSON from those bytes must equal the
+        // JSON written from texts, escapes and all
+        ExecutionResult r = py.run(String.join("\n",
+                "import sys",
+                "for i in range(300):",
+                "    sys.stdout.write('q\"uo\\\\te\\t\\x01\\x1f\\u00e9\\u2028\\U0001F600 %d\\n' % i)",
+                "sys.stdout.write('')",
+                "print('end')"));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        r.writeJson(bytes);
+        assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(r.toJson());
+        assertThat(r.termOut()).hasSize(300 + 3);
+        assertThat(r.termOut().get(5)).isEqualTo("q\"uo\\te\t\u0001\u001f\u00e9\u2028\uD83D\uDE00 5\n");
+        assertThat(r.termOut().subList(300, 302)).containsExactly("end", "\n");
+        assertThat(r.chunks()).hasSize(302).allMatch(c -> c.stream() == StdStream.STDOUT);
+    }
+
+    @Test
     void aWriteLongerThanAFrameArrivesWhole() {
         // a frame carries at most 16 Mi characters: a longer write is cut into pieces in order
         ExecutionResult r = py.run("import sys\nsys.stdout.write('a' * (17 << 20) + 'b')\nprint('c')");

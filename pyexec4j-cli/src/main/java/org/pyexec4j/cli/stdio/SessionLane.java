@@ -129,6 +129,9 @@ final class SessionLane {
         }
 
         private static boolean isLarge(ExecutionResult result) {
+            if (result.termOut().size() > LARGE_ANSWER_CHARS / 4) {
+                return true; // many writes: large, without making a string of each to see
+            }
             long chars = 0;
             for (String text : result.termOut()) {
                 chars += text.length();

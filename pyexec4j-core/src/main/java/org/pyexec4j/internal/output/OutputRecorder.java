@@ -3,7 +3,6 @@ package org.pyexec4j.internal.output;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import org.pyexec4j.OutputChunk;
@@ -38,8 +37,14 @@ public final class OutputRecorder {
     private final int headWrites;
     private final int tailWrites;
     private final OutputListener listener;
-    /** The head as texts and their streams' runs: no object per write beyond its text. */
-    private final ArrayList<String> head = new ArrayList<>();
+    /**
+     * The head as segments (packed writes as they came, or plain texts) and their streams'
+     * runs: no object per write beyond its text, none at all for packed writes.
+     */
+    private final List<List<String>> head = new ArrayList<>();
+    /** The last head segment when it takes plain texts, or null. */
+    private ArrayList<String> plain;
+    private int headCount;
     private final StreamRuns headStreams = new StreamRuns();
     private final Deque<OutputChunk> tail = new ArrayDeque<>();
     private long headBytes;
@@ -72,6 +77,16 @@ public final class OutputRecorder {
 
     /** Records writes of one stream, in order, as {@link #record} each. */
     public synchronized void record(StdStream stream, List<String> texts) {
+        if (texts instanceof PackedTexts packed && !closed && listener == null && tail.isEmpty()
+                && headBytes + packed.utf8Length() <= headLimit && headCount + packed.size() <= headWrites) {
+            // all of them fit in the head: kept as they came
+            head.add(packed);
+            plain = null;
+            headCount += packed.size();
+            headBytes += packed.utf8Length();
+            headStreams.add(stream, packed.size());
+            return;
+        }
         for (String text : texts) {
             recordOne(stream, text);
         }
@@ -100,9 +115,14 @@ public final class OutputRecorder {
 
     private void keep(StdStream stream, String text) {
         long bytes = utf8Length(text);
-        if (tail.isEmpty() && headBytes + bytes <= headLimit && head.size() < headWrites) {
-            head.add(text);
-            headStreams.add(stream);
+        if (tail.isEmpty() && headBytes + bytes <= headLimit && headCount < headWrites) {
+            if (plain == null) {
+                plain = new ArrayList<>();
+                head.add(plain);
+            }
+            plain.add(text);
+            headCount++;
+            headStreams.add(stream, 1);
             headBytes += bytes;
             return;
         }
@@ -133,20 +153,21 @@ public final class OutputRecorder {
             return recorded;
         }
         closed = true;
-        // the head is handed over as it is (room for the closing line the result adds)
-        ArrayList<String> texts = head;
-        texts.ensureCapacity(head.size() + tail.size() + 2);
+        // the head's segments are handed over as they are
+        List<List<String>> segments = new ArrayList<>(head);
         StreamRuns runs = headStreams;
+        List<String> rest = new ArrayList<>(tail.size() + 1);
         if (droppedBytes > 0) {
-            texts.add("\n[pyexec4j: " + droppedBytes + " bytes of output dropped here; the output limit is "
+            rest.add("\n[pyexec4j: " + droppedBytes + " bytes of output dropped here; the output limit is "
                     + limitBytes + " bytes]\n");
-            runs.add(StdStream.STDERR);
+            runs.add(StdStream.STDERR, 1);
         }
         for (OutputChunk c : tail) {
-            texts.add(c.text());
-            runs.add(c.stream());
+            rest.add(c.text());
+            runs.add(c.stream(), 1);
         }
-        recorded = new Recorded(Collections.unmodifiableList(texts), runs.toList(), droppedBytes);
+        segments.add(rest);
+        recorded = new Recorded(new SegmentedTexts(segments), runs.toList(), droppedBytes);
         return recorded;
     }
 
@@ -159,7 +180,7 @@ public final class OutputRecorder {
         private StdStream current;
         private int count;
 
-        void add(StdStream stream) {
+        void add(StdStream stream, int n) {
             if (stream != current) {
                 if (current != null) {
                     done.add(new StreamRun(current, count));
@@ -167,7 +188,7 @@ public final class OutputRecorder {
                 current = stream;
                 count = 0;
             }
-            count++;
+            count += n;
         }
 
         List<StreamRun> toList() {

@@ -9,6 +9,7 @@ import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.IsolationLevel;
 import org.pyexec4j.ResourceUsage;
 import org.pyexec4j.internal.output.OutputRecorder;
+import org.pyexec4j.internal.output.SegmentedTexts;
 import org.pyexec4j.internal.wire.WorkerMessage;
 import org.pyexec4j.internal.wire.ZygoteMessage;
 
@@ -80,9 +81,13 @@ public final class ResultAssembler {
 
     private static List<String> withClosingLine(OutputRecorder.Recorded out, String excType, Duration exec,
                                                 Duration timeout) {
+        String closing = ClosingLine.of(excType, exec, timeout);
+        if (out.texts() instanceof SegmentedTexts texts) {
+            return texts.with(closing); // no copy, no text made of packed writes
+        }
         List<String> termOut = new ArrayList<>(out.texts().size() + 1);
         termOut.addAll(out.texts());
-        termOut.add(ClosingLine.of(excType, exec, timeout));
+        termOut.add(closing);
         return termOut;
     }
 

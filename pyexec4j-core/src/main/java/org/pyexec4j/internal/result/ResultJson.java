@@ -11,6 +11,7 @@ import org.pyexec4j.ChainedException;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.StackFrame;
 import org.pyexec4j.StreamRun;
+import org.pyexec4j.internal.output.SegmentedTexts;
 import org.pyexec4j.internal.wire.Json;
 
 /** Writes an {@link ExecutionResult} in the reference's JSON shape, then our extra fields. */
@@ -42,8 +43,12 @@ public final class ResultJson {
         {
             g.writeStartObject();
             g.writeArrayFieldStart("term_out");
-            for (String s : r.termOut()) {
-                g.writeString(s);
+            if (r.termOut() instanceof SegmentedTexts texts) {
+                texts.writeJson(g);
+            } else {
+                for (String s : r.termOut()) {
+                    g.writeString(s);
+                }
             }
             g.writeEndArray();
             g.writeNumberField("exec_time", r.execTimeSeconds());

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.pyexec4j.StdStream;
+import org.pyexec4j.internal.output.PackedTexts;
 import org.pyexec4j.internal.wire.Json;
 import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.WorkerMessage;
@@ -93,8 +94,16 @@ final class ControlReader {
 
     private void deliverPacked() {
         // UTF-8 by the worker's word; a malformed byte becomes U+FFFD
-        String all = new String(packed, StandardCharsets.UTF_8);
+        byte[] bytes = packed;
         packed = null;
+        if (!packedSingle) {
+            PackedTexts writes = PackedTexts.split(bytes);
+            if (writes != null) { // kept as bytes, no string made
+                sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, writes))));
+                return;
+            }
+        }
+        String all = new String(bytes, StandardCharsets.UTF_8);
         if (packedSingle) {
             sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, List.of(all)))));
             return;
