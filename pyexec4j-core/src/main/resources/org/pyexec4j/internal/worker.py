@@ -773,6 +773,7 @@ class Worker:
         self.null_fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         self.commands = CommandReader(self.control.socket(), self._command)
         self.engine_ident = None  # the engine thread starts with the first run
+        self.engine_running = False
         self.output = OutputBuffer(self.control)
         self.tick = FLUSH_AFTER_SECONDS
         self.module = None
@@ -846,6 +847,7 @@ class Worker:
         runs it sleeps and the main thread reads the commands itself, so a run costs no
         switch between threads. The end of the control channel means the host is gone: end
         everything below us and exit."""
+        self.engine_running = True  # counted by _thread._count() from now on
         st = self.state
         poller = select.poll()
         poller.register(self.alarm.fd, select.POLLIN)
@@ -996,6 +998,13 @@ class Worker:
             self.alarm.clear()
             linecache.clearcache()
 
+    def _other_threads(self):
+        """Threads alive besides this one and the engine's. A thread is counted once it runs,
+        which may be after its start returned: the engine's is subtracted only once it says
+        it runs, so the figure is exact or one too many, never too few (a late thread of an
+        earlier run missed here would write into this run)."""
+        return _thread._count() - self.engine_running
+
     def _start_engine_thread(self):
         # a bare thread: threading's start() would wait for it to run, and it is not one
         # of the user's threads (see the reuse check at the end of a run)
@@ -1043,7 +1052,7 @@ class Worker:
         self._restore_fds()
         token = msg["marker"].encode("ascii")
         # threads other than this one and the engine's: an earlier run may have started them
-        others = _thread._count() > (self.engine_ident is not None)
+        others = self._other_threads() > 0
         self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others)
         if self.workdir != msg["workdir"]:
             self._enter_session(msg["workdir"], msg["uid"])
@@ -1115,7 +1124,7 @@ class Worker:
         # The raw pair can serve the next run too when nothing else can write to it: no
         # process below the worker (it is a subreaper, so no orphan escapes that check)
         # and no thread but the engine's.
-        reuse = _thread._count() == 1 and (not _SPAWNED[0] or not _children_of(os.getpid()))
+        reuse = self._other_threads() == 0 and (not _SPAWNED[0] or not _children_of(os.getpid()))
         if _SPAWNED[0] and self.memory_group:
             # a child killed at the memory limit of the session's processes together (had it
             # been this process, the zygote would say so)
