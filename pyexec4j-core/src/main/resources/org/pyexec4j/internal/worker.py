@@ -282,7 +282,7 @@ class OutputBuffer:
             # searched for NULs: the Java side does not split a single write)
             for stream, texts in _by_stream(items):
                 for text in texts:
-                    for start in range(0, max(len(text), 1), FRAME_CHARS):
+                    for start in range(0, len(text), FRAME_CHARS):  # an empty write: no frame
                         self._send_single(stream, text[start:start + FRAME_CHARS])
             return
         if self._send_packed(1, items):  # many stdout writes, the common case

@@ -21,6 +21,7 @@ final class SessionLane {
     private static final Logger log = LoggerFactory.getLogger(SessionLane.class);
     private static final long INTERRUPT_RETRY_MILLIS = 5;
     private static final long LARGE_ANSWER_CHARS = 256 * 1024;
+    private static final int LARGE_ANSWER_WRITES = 64 * 1024;
 
     private final String session;
     private final Interpreter py;
@@ -129,7 +130,7 @@ final class SessionLane {
         }
 
         private static boolean isLarge(ExecutionResult result) {
-            if (result.termOut().size() > LARGE_ANSWER_CHARS / 4) {
+            if (result.termOut().size() > LARGE_ANSWER_WRITES) {
                 return true; // many writes: large, without making a string of each to see
             }
             long chars = 0;

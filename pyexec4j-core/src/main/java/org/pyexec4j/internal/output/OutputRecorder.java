@@ -62,7 +62,7 @@ public final class OutputRecorder {
         this.listener = listener;
     }
 
-    /** Bytes kept so far (as UTF-16 length estimates: what building the result will copy). */
+    /** UTF-8 bytes of output kept so far: what building the result will handle. */
     public synchronized long keptSize() {
         return headBytes + tailBytes;
     }

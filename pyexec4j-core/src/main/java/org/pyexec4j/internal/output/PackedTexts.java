@@ -12,31 +12,29 @@ import java.util.RandomAccess;
 
 /**
  * Writes as the worker sent them: their UTF-8 bytes, joined by NULs, kept as they are. A
- * text is made only when one is asked for; a result's JSON takes the bytes directly. So
- * 400 000 small writes are two arrays for the JVM to hold and its collector to copy, not
- * 400 000 strings. Empty writes are left out (the recorder keeps none). Immutable.
+ * text is made only when one is asked for (a malformed byte becomes U+FFFD); a result's
+ * JSON takes well-formed bytes directly. So 400 000 small writes are two arrays for the JVM
+ * to hold and its collector to copy, not 400 000 strings. Empty writes are left out (the
+ * recorder keeps none). Immutable.
  */
 public final class PackedTexts extends AbstractList<String> implements RandomAccess {
     private final byte[] utf8;
     private final int[] starts;
     private final int[] ends;
     private final long bytes;
+    /** Whether the bytes may go into JSON as they are: malformed ones would break it. */
+    private final boolean wellFormed;
 
     private PackedTexts(byte[] utf8, int[] starts, int[] ends, long bytes) {
         this.utf8 = utf8;
         this.starts = starts;
         this.ends = ends;
         this.bytes = bytes;
+        this.wellFormed = wellFormed(utf8);
     }
 
-    /**
-     * The writes in {@code utf8} (split at NUL bytes), or null when the bytes are not well
-     * formed UTF-8: written as they are into a result, they would break its JSON.
-     */
+    /** The writes in {@code utf8}, split at NUL bytes. */
     public static PackedTexts split(byte[] utf8) {
-        if (!wellFormed(utf8)) {
-            return null;
-        }
         int[] starts = new int[16];
         int[] ends = new int[16];
         int count = 0;
@@ -90,10 +88,17 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
         return bytes;
     }
 
-    /** Each write as a JSON string, from its bytes (the generator escapes what JSON needs). */
+    /**
+     * Each write as a JSON string: from its bytes when they are well formed (the generator
+     * escapes what JSON needs), else from its text.
+     */
     void writeJson(JsonGenerator g) throws IOException {
         for (int i = 0; i < starts.length; i++) {
-            g.writeUTF8String(utf8, starts[i], ends[i] - starts[i]);
+            if (wellFormed) {
+                g.writeUTF8String(utf8, starts[i], ends[i] - starts[i]);
+            } else {
+                g.writeString(get(i));
+            }
         }
     }
 }

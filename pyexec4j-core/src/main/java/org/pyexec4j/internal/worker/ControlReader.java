@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -93,28 +92,12 @@ final class ControlReader {
     }
 
     private void deliverPacked() {
-        // UTF-8 by the worker's word; a malformed byte becomes U+FFFD
         byte[] bytes = packed;
         packed = null;
-        if (!packedSingle) {
-            PackedTexts writes = PackedTexts.split(bytes);
-            if (writes != null) { // kept as bytes, no string made
-                sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, writes))));
-                return;
-            }
-        }
-        String all = new String(bytes, StandardCharsets.UTF_8);
-        if (packedSingle) {
-            sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, List.of(all)))));
-            return;
-        }
-        List<String> writes = new ArrayList<>();
-        int from = 0;
-        for (int nul = all.indexOf('\0'); nul >= 0; nul = all.indexOf('\0', from)) {
-            writes.add(all.substring(from, nul));
-            from = nul + 1;
-        }
-        writes.add(from == 0 ? all : all.substring(from));
+        // kept as bytes, no string made; a single write may hold NULs, and is one text
+        List<String> writes = packedSingle
+                ? List.of(new String(bytes, StandardCharsets.UTF_8))
+                : PackedTexts.split(bytes);
         sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, writes))));
     }
 

@@ -1,0 +1,65 @@
+package org.pyexec4j.internal.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Packed writes: split at NULs, empty ones left out, and JSON that stays valid whatever the bytes. */
+class PackedTextsTest {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    @Test
+    void wellFormedBytesGiveTheSameJsonAsTheirTexts() throws IOException {
+        PackedTexts packed = PackedTexts.split("a\"\\\n\0\0\u00e9\u2028\0\uD83D\uDE00\0".getBytes(StandardCharsets.UTF_8));
+        assertThat(packed).containsExactly("a\"\\\n", "\u00e9\u2028", "\uD83D\uDE00");
+        assertThat(packed.utf8Length()).isEqualTo(4 + 5 + 4);
+        assertThat(fromBytes(packed)).isEqualTo(fromTexts(packed)).isEqualTo("[\"a\\\"\\\\\\n\",\"\u00e9\u2028\",\"\uD83D\uDE00\"]");
+    }
+
+    @Test
+    void malformedBytesBecomeReplacementCharactersInTextsAndJson() throws IOException {
+        // hostile code can write anything to its own control connection
+        byte[] bytes = {'o', 'k', 0, (byte) 0xff, 'x', 0, (byte) 0xed, (byte) 0xa0, (byte) 0x80};
+        PackedTexts packed = PackedTexts.split(bytes);
+        assertThat(packed.get(0)).isEqualTo("ok");
+        assertThat(packed.get(1)).isEqualTo("\uFFFDx");
+        assertThat(packed.get(2)).doesNotContain("\uD800").contains("\uFFFD");
+        String json = fromBytes(packed);
+        assertThat(json).isEqualTo(fromTexts(packed));
+        // valid UTF-8 throughout: a strict decoder takes it
+        String strict = StandardCharsets.UTF_8.newDecoder()
+                .decode(java.nio.ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8))).toString();
+        assertThat(strict).isEqualTo(json);
+    }
+
+    /** Through SegmentedTexts and a UTF-8 generator: the bytes path. */
+    private static String fromBytes(PackedTexts packed) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartArray();
+            new SegmentedTexts(List.of(packed)).writeJson(g);
+            g.writeEndArray();
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Text by text through a generator on a Writer. */
+    private static String fromTexts(List<String> texts) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartArray();
+            for (String text : texts) {
+                g.writeString(text);
+            }
+            g.writeEndArray();
+        }
+        return out.toString();
+    }
+}
