@@ -146,25 +146,53 @@ class OutputCaptureTest {
         py.run(RunRequest.of("import sys\nw = sys.stdout.write\nw('one\\n')").inSession("kept-write"));
         ExecutionResult r = py.run(RunRequest.of("w('two\\n')\nn = sys.stdout.write('three\\n')\nprint(n)")
                 .inSession("kept-write"));
-        assertThat(r.output()).isEqualTo("two\nthree\n6\n");
+        // write() returns None, as the reference's does
+        assertThat(r.output()).isEqualTo("two\nthree\nNone\n");
         py.closeSession("kept-write");
     }
 
     @Test
-    void writingWhatIsNotAStrRaisesTypeErrorAsAFileWould() {
+    void writingWhatIsNotAStrLeavesANoteInItsPlace() {
         ExecutionResult r = py.run(String.join("\n",
                 "import sys",
                 "class S(str):",
                 "    def __str__(self):",
                 "        return 'not this'",
+                "    def __len__(self):",
+                "        raise RuntimeError('nor this')",
                 "sys.stdout.write(S('this\\n'))",
-                "sys.stdout.write(b'bytes')"));
-        assertThat(r.excType()).isEqualTo("TypeError");
-        assertThat(r.excInfo().args()).containsExactly("write() argument must be str, not bytes");
-        assertThat(r.output()).startsWith("this\nTraceback").doesNotContain("not this", "worker.py")
-                .contains("sys.stdout.write(b'bytes')\n");
-        assertThat(r.excStack()).hasSize(1);
-        ExecutionResult twoArguments = py.run("import sys\nsys.stdout.write('a', 'b')");
+                "sys.stdout.write(b'bytes')",
+                "class Meta(type):",
+                "    @property",
+                "    def __name__(cls):",
+                "        raise RuntimeError('nor this')",
+                "class Odd(metaclass=Meta):",
+                "    pass",
+                "sys.stdout.write(Odd())",
+                "sys.stdout.write(('a tuple', 2))",
+                "print('after')"));
+        assertThat(r.excType()).isNull();
+        assertThat(r.termOut()).containsSubsequence("this\n",
+                "[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not bytes]\n",
+                "[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not Odd]\n",
+                "[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not tuple]\n",
+                "after");
+        assertThat(r.output()).doesNotContain("not this", "nor this");
+        assertThat(r.chunks()).contains(new OutputChunk(StdStream.STDERR,
+                "[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not bytes]\n"));
+        // many writes, so they are packed: the same, found when they are sent
+        ExecutionResult many = py.run("import sys\nfor i in range(1000):\n    sys.stdout.write(str(i) if i != 500 else b'x')");
+        assertThat(many.termOut()).hasSize(1001).contains(
+                "[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not bytes]\n");
+        assertThat(many.termOut().get(499)).isEqualTo("499");
+        assertThat(many.termOut().get(501)).isEqualTo("501");
+        // stderr's write is a function of ours: checked at once, as a file's
+        ExecutionResult err = py.run("import sys\nsys.stderr.write(b'bytes')");
+        assertThat(err.excType()).isEqualTo("TypeError");
+        assertThat(err.excInfo().args()).containsExactly("write() argument must be str, not bytes");
+        assertThat(err.output()).doesNotContain("worker.py");
+        assertThat(err.excStack()).hasSize(1);
+        ExecutionResult twoArguments = py.run("import sys\nsys.stderr.write('a', 'b')");
         assertThat(twoArguments.excInfo().args()).containsExactly("write() takes 1 positional argument but 2 were given");
     }
 

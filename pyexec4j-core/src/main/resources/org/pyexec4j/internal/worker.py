@@ -14,6 +14,7 @@ Channels (see Zygote and Worker below):
 
 import _thread
 import ctypes
+import errno
 import fcntl
 import gc
 import io
@@ -124,9 +125,13 @@ class OutputBuffer:
     """Python-level output of both streams, in write order, sent in frames.
 
     Each write is kept as its own string (as the reference keeps them), in one list: a
-    stdout write is one C-level append after a type check (it is the hot path of every
-    print), a stderr write is appended as a 1-tuple to tell it apart. The write functions
-    stay the same from run to run, so one that code kept a reference to still writes.
+    stdout write is the list's own append, C code with no frame of ours (it is the hot
+    path of every print; like the reference's write it returns None), a stderr write is
+    appended as a (text, _STDERR) pair to tell it apart. What is not a str is found when
+    the writes are sent, not at each write: a str subclass is sent as its value (its
+    __str__ not called, as io does), anything else as a note on stderr in its place (no
+    code of the user's runs on the engine thread). The write functions stay the same from
+    run to run, so one that code kept a reference to still writes.
     The engine thread takes what is there at its ticks, and the main thread before anything
     that may write at the file-descriptor level (forks, exec, os.write) and at the run's end.
     Before each frame a sync token goes down both raw streams: the Java side records the
@@ -142,8 +147,13 @@ class OutputBuffer:
         self._channel = channel
         self._lock = threading.Lock()
         self._writes = []
-        self._writers = self._make_writers(self._writes.append)
-        self._throttled = self._make_writers(self._writes.append, self._writes, self.flush)
+        self._plain_append = self._writes.append
+        self._append = self._plain_append  # what the write functions append with
+        self._writers = self._make_writers(self._plain_append)
+        self._throttled = self._make_writers(self._plain_append, self._writes, self.flush)
+        self._cells = {name: [w.__closure__[w.__code__.co_freevars.index(name)]
+                              for w in (*self._writers, *self._throttled) if name in w.__code__.co_freevars]
+                       for name in ("append", "writes")}
         # a TypeError raised in a write shows the user's line, not these
         _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, *self._throttled, _exact_str, _dropped_write))
         self._run = None  # (run id, sync token, raw fds) while a run is active
@@ -158,14 +168,25 @@ class OutputBuffer:
     def begin(self, run_id, sync_token, raw_fds, other_threads):
         """Starts a run. With other_threads (alive threads an earlier run may have started)
         each write checks which thread makes it; without, none can be late."""
-        append = self._writes.append if not other_threads else self._on_time_only(run_id)
         with self._lock:
-            self._writes.clear()  # writes made since the last run ended are late
+            if other_threads:
+                # a list of this run's: a thread of an earlier run that kept the last one's
+                # append (sys.stdout.write) writes where nothing is taken from
+                self._writes = []
+                self._plain_append = self._writes.append
+                for cell in self._cells["writes"]:
+                    cell.cell_contents = self._writes
+            else:
+                self._writes.clear()  # writes made since the last run ended are late
             self._run = (run_id, sync_token, raw_fds)
-            # every write function, the ones code kept from earlier runs too, appends so now
-            for write in (*self._writers, *self._throttled):
-                write.__closure__[write.__code__.co_freevars.index("append")].cell_contents = append
-            self._install_locked(self._writers)
+            append = self._plain_append if not other_threads else self._on_time_only(run_id)
+            if append is not self._append:
+                # every write function, the ones code kept from earlier runs too, appends so now
+                for cell in self._cells["append"]:
+                    cell.cell_contents = append
+                self._append = append
+            # each write checked for the thread making it, or stdout's a bare append
+            self._install_locked(self._writers if other_threads else (self._plain_append, self._writers[1]))
 
     def _install_locked(self, writers):
         self._streams[0].write, self._streams[1].write = writers
@@ -178,6 +199,8 @@ class OutputBuffer:
         with self._lock:
             items = self._take_locked()
             groups = []
+            if len(items) <= max_writes:
+                items = _normalized(items)
             if len(items) > max_writes or _chars(items) > END_GROUP_CHARS:
                 self._send_locked(items)
             elif items:
@@ -205,7 +228,7 @@ class OutputBuffer:
         def write(text):  # noqa: F811
             if type(text) is not str:
                 text = _exact_str(text)
-            append((text,))
+            append((text, _STDERR))
             if writes is not None and len(writes) >= BACKLOG_WRITES:
                 flush()
             return len(text)
@@ -277,6 +300,8 @@ class OutputBuffer:
         self._channel.send(header, payload)
 
     def _send_locked(self, items):
+        if len(items) <= PACK_AT_WRITES:
+            items = _normalized(items)
         if len(items) <= PACK_AT_WRITES and _chars(items) >= PACK_AT_CHARS:
             # a few long writes: each goes alone, its bytes as they are (not joined, not
             # searched for NULs: the Java side does not split a single write)
@@ -318,8 +343,8 @@ class OutputBuffer:
 
     def _send_packed(self, stream, texts):
         try:
-            joined = "\0".join(texts)
-        except TypeError:  # a stderr write among them
+            joined = "\0".join(texts)  # a str subclass gives its value here too
+        except TypeError:  # a stderr write among them, or what is not a str
             return False
         if len(joined) > FRAME_CHARS or joined.count("\0") != len(texts) - 1:
             return False
@@ -345,20 +370,53 @@ def _exact_str(text):
     raise TypeError(f"write() argument must be str, not {type(text).__name__}")
 
 
+_STDERR = object()  # tags a stderr write in the list of writes
+
+
+def _stream_and_text(item):
+    """A write as (stream, exact str); run on the engine thread, so no code of the user's
+    is called: not a str subclass's __str__ or __len__, nor a metaclass's __name__."""
+    kind = type(item)
+    if kind is str:
+        return 1, item
+    if kind is tuple and len(item) == 2 and item[1] is _STDERR:
+        return 2, item[0]
+    if issubclass(kind, str):
+        return 1, str.__str__(item)
+    name = _TYPE_NAME(kind)
+    return 2, f"[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not {name}]\n"
+
+
+_TYPE_NAME = type.__dict__["__name__"].__get__
+
+
+def _normalized(items):
+    """The writes as exact strs (stdout) and (str, _STDERR) pairs."""
+    out = []
+    for item in items:
+        if type(item) is str:
+            out.append(item)
+        else:
+            stream, text = _stream_and_text(item)
+            out.append(text if stream == 1 else (text, _STDERR))
+    return out
+
+
 def _chars(items):
+    """Characters of normalized writes."""
     return sum(len(item if type(item) is str else item[0]) for item in items)
 
 
 def _by_stream(items):
-    """Writes as (stream, texts) runs: stdout writes are strs, stderr writes 1-tuples."""
+    """Writes as (stream, texts) runs of exact strs."""
     runs = []
     texts, stream = None, 0
     for item in items:
-        s = 1 if type(item) is str else 2
+        s, text = (1, item) if type(item) is str else _stream_and_text(item)
         if s != stream:
             texts, stream = [], s
             runs.append((s, texts))
-        texts.append(item if s == 1 else item[0])
+        texts.append(text)
     return runs
 
 
@@ -404,15 +462,20 @@ class Alarm:
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "timerfd_create")
         self._spec = _Itimerspec()
-        self._off = _Itimerspec()
+        self._spec_ref = ctypes.byref(self._spec)
+        self._armed_for = None
+        self._off_ref = ctypes.byref(_Itimerspec())
+        self._settime = _libc.timerfd_settime
 
     def arm(self, seconds):
-        ns = max(1, int(seconds * 1e9))  # 0 would disarm it
-        self._spec.it_value.tv_sec, self._spec.it_value.tv_nsec = divmod(ns, 1_000_000_000)
-        _libc.timerfd_settime(self.fd, 0, ctypes.byref(self._spec), None)
+        if seconds != self._armed_for:  # mostly the same from run to run
+            ns = max(1, int(seconds * 1e9))  # 0 would disarm it
+            self._spec.it_value.tv_sec, self._spec.it_value.tv_nsec = divmod(ns, 1_000_000_000)
+            self._armed_for = seconds
+        self._settime(self.fd, 0, self._spec_ref, None)
 
     def disarm(self):
-        _libc.timerfd_settime(self.fd, 0, ctypes.byref(self._off), None)
+        self._settime(self.fd, 0, self._off_ref, None)
 
     def clear(self):
         try:
@@ -430,6 +493,23 @@ def _unread(fd):
         return fcntl.ioctl(fd, termios.TIOCOUTQ, _NO_BYTES) != _NO_BYTES
     except OSError:
         return True
+
+
+_AT_FDCWD = -100
+_AT_EMPTY_PATH = 0x1000
+_LINK_BY_FD = [_libc is not None]  # until the kernel says it wants a capability for it
+
+
+def _link_open_file(fd, path):
+    """Gives the nameless file open on fd a name: linkat on the descriptor itself, or
+    through /proc where the kernel wants a capability for that."""
+    if _LINK_BY_FD[0]:
+        if _libc.linkat(fd, b"", _AT_FDCWD, os.fsencode(path), _AT_EMPTY_PATH) == 0:
+            return
+        if ctypes.get_errno() == errno.EEXIST:
+            raise FileExistsError(errno.EEXIST, "File exists", path)
+        _LINK_BY_FD[0] = False
+    os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
 
 
 def _host_gone():
@@ -777,6 +857,9 @@ class Worker:
         self.output = OutputBuffer(self.control)
         self.tick = FLUSH_AFTER_SECONDS
         self.module = None
+        self.prepared = None  # the directory the next run is prepared for, if it is
+        self.spawned = False  # whether a run has started a process (see _usage)
+        self.runfile_fd = None  # the next run's file, nameless, when made ahead
         self._install_streams()
         signal.signal(signal.SIGINT, self._on_sigint)
         _ENGINE = self
@@ -940,6 +1023,7 @@ class Worker:
                     self.commands.read_locked(block=True)
                 elif task["t"] == "prepare":
                     self._enter_session(task["workdir"], task["uid"])
+                    self._prepare_ahead(task["uid"])
                 else:
                     return task
 
@@ -950,6 +1034,10 @@ class Worker:
         self.workdir = workdir
         self.path = os.path.join(workdir, self.file_name)
         self.module = None
+        self.prepared = None
+        if self.runfile_fd is not None:  # made in another directory
+            os.close(self.runfile_fd)
+            self.runfile_fd = None
         os.environ["HOME"] = workdir
         if self.confine is not None:
             confinement, self.confine = self.confine, None
@@ -991,7 +1079,7 @@ class Worker:
                 except OSError:
                     pass
             sys.modules["__main__"] = main_module
-            self.workdir = self.path = self.module = None
+            self.workdir = self.path = self.module = self.prepared = None
             sys.stdout, sys.stderr = self.stdout, self.stderr
             signal.signal(signal.SIGINT, self._on_sigint)
             self.alarm.disarm()
@@ -1043,19 +1131,16 @@ class Worker:
             signal.signal(signal.SIGINT, self._on_sigint)
         return None
 
-    def run(self, msg, rehearsal=False):
-        run_id = msg["run"]
-        code = msg["code"]
-        timeout = msg.get("timeout")
-        st = self.state
-        self._use_next_pair()
+    def _prepare(self, workdir, uid):
+        """What a run needs before its code: the run's raw pair on fds 1 and 2, the session's
+        directory as the current one and first on sys.path, __main__, sys.argv. Done at the
+        end of the previous run when nothing else can undo it before the next (no thread or
+        process of the code alive), else at the start of the run."""
+        if self.next_pair is not None:
+            self._use_next_pair()
         self._restore_fds()
-        token = msg["marker"].encode("ascii")
-        # threads other than this one and the engine's: an earlier run may have started them
-        others = self._other_threads() > 0
-        self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others)
-        if self.workdir != msg["workdir"]:
-            self._enter_session(msg["workdir"], msg["uid"])
+        if self.workdir != workdir:
+            self._enter_session(workdir, uid)
         os.chdir(self.workdir)
         if self.workdir in sys.path:
             sys.path.remove(self.workdir)
@@ -1064,16 +1149,60 @@ class Worker:
             self.module = self._fresh_module()
         sys.modules["__main__"] = self.module
         sys.argv = [self.path]
+        self.prepared = self.workdir
+
+    def _prepare_ahead(self, uid):
+        """Prepares the next run while the host answers this one; the next run's file too,
+        as a nameless one (giving it its name then is cheaper than creating it). What fails
+        here (say, the code removed its directory) is done again, and reported, by that run."""
+        try:
+            self._prepare(self.workdir, uid)
+        except OSError:
+            self.prepared = None
+            return
+        if self.runfile_fd is None:
+            try:
+                self.runfile_fd = os.open(self.workdir, os.O_WRONLY | os.O_TMPFILE | os.O_CLOEXEC, 0o644)
+            except (OSError, AttributeError):  # a file system without nameless files
+                self.runfile_fd = None
+
+    def _write_runfile(self, data):
+        """runfile.py holds the run's code while it runs, as the reference's does."""
+        fd, self.runfile_fd = self.runfile_fd, None
+        if fd is not None:
+            try:
+                _write_all(fd, data)
+                _link_open_file(fd, self.path)
+                return
+            except OSError:  # say, a runfile.py already there (the code's): made as below
+                pass
+            finally:
+                os.close(fd)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
-            _write_all(fd, code.encode("utf-8", "surrogatepass"))
+            _write_all(fd, data)
         finally:
             os.close(fd)
+
+    def run(self, msg, rehearsal=False):
+        run_id = msg["run"]
+        code = msg["code"]
+        timeout = msg.get("timeout")
+        st = self.state
+        token = msg["marker"].encode("ascii")
+        # threads other than this one and the engine's: an earlier run may have started them
+        others = self._other_threads() > 0
+        if others or self.prepared != msg["workdir"]:
+            # not prepared while waiting, or a thread of an earlier run may have undone it
+            self._prepare(msg["workdir"], msg.get("uid"))
+        self.prepared = None
+        self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others)
+        self._write_runfile(code.encode("utf-8", "surrogatepass"))
         # Serve tracebacks from this run's source even if the code changes directory
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
         linecache.cache[self.file_name] = (len(code), None, code.splitlines(True), self.file_name)
 
-        usage_before = _usage()
+        usage_before = _usage(self.spawned)
         started = time.perf_counter()
         with st.lock:
             st.run_id = run_id
@@ -1109,12 +1238,15 @@ class Worker:
             st.busy = bool(self.runs)
         if not st.busy:
             self.alarm.disarm()
-        signal.signal(signal.SIGINT, self._on_sigint)  # user code may have replaced it
+        if signal.getsignal(signal.SIGINT) != self._on_sigint:
+            # an interrupt landed in _execute's clean-up, before it put the handler back
+            signal.signal(signal.SIGINT, self._on_sigint)
 
         # the traceback goes with the result: the Java side puts it last in the output
         done = self._describe(exc, timed_out, interrupted)
         done.update({"t": "done", "run": run_id, "exec_time": exec_time})
-        done.update(_usage_delta(usage_before, _usage()))
+        self.spawned = self.spawned or _SPAWNED[0]
+        done.update(_usage_delta(usage_before, _usage(self.spawned)))
         try:
             os.remove(self.path)
         except OSError:
@@ -1156,6 +1288,7 @@ class Worker:
         self.control.send(done)
         if reuse:
             self.next_pair = (self.out_fd, self.err_fd)
+            self._prepare_ahead(msg.get("uid"))
         else:
             self.next_pair = self._connect_pair(run_id + 1)
 
@@ -1199,8 +1332,14 @@ class Worker:
         }
 
 
-def _usage():
-    return resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+_NO_USAGE = resource.struct_rusage((0,) * 16)
+
+
+def _usage(children):
+    """Resources used by this process, and by its children once it may have had any (a
+    worker starts with none: the zygote's are not its)."""
+    return (resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN) if children else _NO_USAGE)
 
 
 def _usage_delta(before, after):
@@ -1418,7 +1557,7 @@ def _warm_up():
     traceback.StackSummary.extract(traceback.walk_tb(err.__traceback__))
     _dumps({"t": "done", "exc_info": _exc_info(err), "x": scope["x"], "f": 0.5})
     json.loads(_dumps({"t": "run", "code": "pass"}))
-    _usage_delta(_usage(), _usage())
+    _usage_delta(_usage(True), _usage(True))
     _children_of(os.getpid())
     linecache.clearcache()
 

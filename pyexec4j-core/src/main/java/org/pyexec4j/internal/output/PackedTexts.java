@@ -18,6 +18,31 @@ import java.util.RandomAccess;
  * recorder keeps none). Immutable.
  */
 public final class PackedTexts extends AbstractList<String> implements RandomAccess {
+    /** Bytes of escaped JSON handed to the generator at a time. */
+    private static final int JSON_PIECE = 1 << 16;
+    /** Past a piece's mark: a comma, two quotes and the longest escape. */
+    private static final int ESCAPE_ROOM = 16;
+    /**
+     * What each ASCII byte becomes inside a JSON string, as Jackson's default escapes have it
+     * (short forms for five control characters, a six-character u00XX escape for the
+     * others, a backslash before a quote or a backslash); null for a byte that stays as it is.
+     */
+    private static final byte[][] JSON_ESCAPES = new byte[128][];
+
+    static {
+        String hex = "0123456789ABCDEF";
+        for (int c = 0; c < 0x20; c++) {
+            JSON_ESCAPES[c] = ("\\u00" + hex.charAt(c >> 4) + hex.charAt(c & 0xF)).getBytes(StandardCharsets.US_ASCII);
+        }
+        JSON_ESCAPES['\b'] = "\\b".getBytes(StandardCharsets.US_ASCII);
+        JSON_ESCAPES['\t'] = "\\t".getBytes(StandardCharsets.US_ASCII);
+        JSON_ESCAPES['\n'] = "\\n".getBytes(StandardCharsets.US_ASCII);
+        JSON_ESCAPES['\f'] = "\\f".getBytes(StandardCharsets.US_ASCII);
+        JSON_ESCAPES['\r'] = "\\r".getBytes(StandardCharsets.US_ASCII);
+        JSON_ESCAPES['"'] = "\\\"".getBytes(StandardCharsets.US_ASCII);
+        JSON_ESCAPES['\\'] = "\\\\".getBytes(StandardCharsets.US_ASCII);
+    }
+
     private final byte[] utf8;
     private final int[] starts;
     private final int[] ends;
@@ -89,16 +114,60 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
     }
 
     /**
-     * Each write as a JSON string: from its bytes when they are well formed (the generator
-     * escapes what JSON needs), else from its text.
+     * Each write as a JSON string: from its bytes when they are well formed, else from its
+     * text. The bytes are escaped here, byte by byte as Jackson escapes a string (the same
+     * JSON, tested), into pieces the generator takes raw: one call per piece, not per write.
      */
     void writeJson(JsonGenerator g) throws IOException {
-        for (int i = 0; i < starts.length; i++) {
-            if (wellFormed) {
-                g.writeUTF8String(utf8, starts[i], ends[i] - starts[i]);
-            } else {
+        if (!wellFormed) {
+            for (int i = 0; i < starts.length; i++) {
                 g.writeString(get(i));
             }
+            return;
+        }
+        if (starts.length == 0) {
+            return;
+        }
+        byte[] piece = new byte[(int) Math.min(JSON_PIECE, 6 * bytes + 3L * starts.length) + ESCAPE_ROOM];
+        int n = 0;
+        boolean first = true;
+        for (int i = 0; i < starts.length; i++) {
+            if (n >= JSON_PIECE) {
+                writePiece(g, piece, n, first);
+                first = false;
+                n = 0;
+            }
+            if (i > 0) {
+                piece[n++] = ',';
+            }
+            piece[n++] = '"';
+            for (int j = starts[i]; j < ends[i]; j++) {
+                if (n >= JSON_PIECE) {
+                    writePiece(g, piece, n, first);
+                    first = false;
+                    n = 0;
+                }
+                byte b = utf8[j];
+                byte[] escape = b >= 0 ? JSON_ESCAPES[b] : null;
+                if (escape == null) {
+                    piece[n++] = b;
+                } else {
+                    System.arraycopy(escape, 0, piece, n, escape.length);
+                    n += escape.length;
+                }
+            }
+            piece[n++] = '"';
+        }
+        writePiece(g, piece, n, first);
+    }
+
+    /** The first piece is the generator's next value (it writes the comma before it); the rest continue it. */
+    private static void writePiece(JsonGenerator g, byte[] piece, int length, boolean first) throws IOException {
+        RawJsonBytes raw = new RawJsonBytes(piece, length);
+        if (first) {
+            g.writeRawValue(raw);
+        } else {
+            g.writeRaw(raw);
         }
     }
 }

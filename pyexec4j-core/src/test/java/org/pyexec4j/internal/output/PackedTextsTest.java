@@ -24,6 +24,49 @@ class PackedTextsTest {
     }
 
     @Test
+    void everyAsciiByteIsEscapedAsJacksonEscapesIt() throws IOException {
+        StringBuilder all = new StringBuilder();
+        for (char c = 1; c < 0x80; c++) {
+            all.append(c).append('\0').append("x").append(c).append("y\0");
+        }
+        PackedTexts packed = PackedTexts.split(all.toString().getBytes(StandardCharsets.UTF_8));
+        assertThat(packed).hasSize(2 * 127);
+        assertThat(fromBytes(packed)).isEqualTo(fromTexts(packed));
+    }
+
+    @Test
+    void writesLongerThanAPieceAndManyWritesKeepTheirJson() throws IOException {
+        // pieces of 64 KiB: a write is cut between them, an escape is not
+        String longWrite = "\"\n\u00e9\u0001".repeat(40_000);
+        StringBuilder many = new StringBuilder(longWrite).append('\0');
+        for (int i = 0; i < 50_000; i++) {
+            many.append(i).append(i % 7 == 0 ? "\t\"" : "").append('\0');
+        }
+        PackedTexts packed = PackedTexts.split(many.toString().getBytes(StandardCharsets.UTF_8));
+        assertThat(packed).hasSize(50_001);
+        assertThat(packed.get(0)).isEqualTo(longWrite);
+        assertThat(fromBytes(packed)).isEqualTo(fromTexts(packed));
+    }
+
+    @Test
+    void packedSegmentsBetweenPlainTextsAreCommaSeparatedValues() throws IOException {
+        PackedTexts first = PackedTexts.split("a\0b".getBytes(StandardCharsets.UTF_8));
+        PackedTexts second = PackedTexts.split("c\0\"d\"".getBytes(StandardCharsets.UTF_8));
+        SegmentedTexts texts = new SegmentedTexts(List.of(List.of("start"), first, List.of(), second, List.of("end")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("term_out");
+            texts.writeJson(g);
+            g.writeEndArray();
+            g.writeNumberField("after", 1);
+            g.writeEndObject();
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .isEqualTo("{\"term_out\":[\"start\",\"a\",\"b\",\"c\",\"\\\"d\\\"\",\"end\"],\"after\":1}");
+    }
+
+    @Test
     void malformedBytesBecomeReplacementCharactersInTextsAndJson() throws IOException {
         // hostile code can write anything to its own control connection
         byte[] bytes = {'o', 'k', 0, (byte) 0xff, 'x', 0, (byte) 0xed, (byte) 0xa0, (byte) 0x80};
