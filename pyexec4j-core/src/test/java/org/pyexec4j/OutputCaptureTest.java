@@ -302,6 +302,29 @@ class OutputCaptureTest {
     }
 
     @Test
+    void aKeptWriteOfTheMainThreadWritesAgainOnceLateThreadsAreGone() {
+        // stdout's write is the list's own append: while a thread of an earlier run lives,
+        // runs take their writes from a list of their own, so what that thread writes with
+        // the append it kept goes nowhere; afterwards, the kept append writes again
+        py.run(RunRequest.of(String.join("\n",
+                "import sys, threading, time",
+                "w = sys.stdout.write",
+                "def late():",
+                "    for i in range(40):",
+                "        w('LATE %d\\n' % i)",
+                "        time.sleep(0.01)",
+                "t = threading.Thread(target=late)",
+                "t.start()")).inSession("kept-late"));
+        ExecutionResult during = py.run(RunRequest.of("print('during')\ntime.sleep(0.1)").inSession("kept-late"));
+        assertThat(during.output()).isEqualTo("during\n");
+        ExecutionResult waits = py.run(RunRequest.of("t.join()\nprint('joined')").inSession("kept-late"));
+        assertThat(waits.output()).isEqualTo("joined\n");
+        ExecutionResult after = py.run(RunRequest.of("w('kept again\\n')\nprint('after')").inSession("kept-late"));
+        assertThat(after.output()).isEqualTo("kept again\nafter\n");
+        py.closeSession("kept-late");
+    }
+
+    @Test
     void listenerGetsChunksWhileTheCodeRuns() throws Exception {
         List<OutputChunk> seen = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<ExecutionResult> f = py.runAsync(RunRequest.of(

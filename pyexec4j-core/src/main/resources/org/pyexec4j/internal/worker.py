@@ -146,8 +146,13 @@ class OutputBuffer:
     def __init__(self, channel):
         self._channel = channel
         self._lock = threading.Lock()
-        self._writes = []
-        self._plain_append = self._writes.append
+        # The list of writes; a run while threads of earlier runs are alive gets a list of its
+        # own, so that an append one of them kept (an earlier run's sys.stdout.write) writes
+        # where nothing is taken from. Once they are gone, runs use this one again.
+        self._home = []
+        self._home_append = self._home.append
+        self._writes = self._home
+        self._plain_append = self._home_append
         self._append = self._plain_append  # what the write functions append with
         self._writers = self._make_writers(self._plain_append)
         self._throttled = self._make_writers(self._plain_append, self._writes, self.flush)
@@ -170,14 +175,10 @@ class OutputBuffer:
         each write checks which thread makes it; without, none can be late."""
         with self._lock:
             if other_threads:
-                # a list of this run's: a thread of an earlier run that kept the last one's
-                # append (sys.stdout.write) writes where nothing is taken from
-                self._writes = []
-                self._plain_append = self._writes.append
-                for cell in self._cells["writes"]:
-                    cell.cell_contents = self._writes
+                self._use_list([])
             else:
-                self._writes.clear()  # writes made since the last run ended are late
+                self._use_list(self._home)
+                self._home.clear()  # writes made since the last run ended are late
             self._run = (run_id, sync_token, raw_fds)
             append = self._plain_append if not other_threads else self._on_time_only(run_id)
             if append is not self._append:
@@ -187,6 +188,13 @@ class OutputBuffer:
                 self._append = append
             # each write checked for the thread making it, or stdout's a bare append
             self._install_locked(self._writers if other_threads else (self._plain_append, self._writers[1]))
+
+    def _use_list(self, writes):
+        if writes is not self._writes:
+            self._writes = writes
+            self._plain_append = self._home_append if writes is self._home else writes.append
+            for cell in self._cells["writes"]:
+                cell.cell_contents = writes
 
     def _install_locked(self, writers):
         self._streams[0].write, self._streams[1].write = writers
