@@ -397,6 +397,21 @@ class OutputCaptureTest {
     }
 
     @Test
+    void floodsAreInterruptedAtTheirLimitNotKilledAfterTheGrace() {
+        // the worker must interrupt at the deadline even while it sends a flood's backlog,
+        // and hold the code back to what the host can take: a kept sys.stdout.write is a
+        // C-level append nothing else can slow down; writes of 100 kB fill memory fastest
+        for (String code : List.of("import sys\nw = sys.stdout.write\nwhile True:\n    w('x')",
+                "while True:\n    print('x' * 100000)", "while True:\n    print('x')")) {
+            ExecutionResult r = py.run(RunRequest.of(code).withTimeout(Duration.ofSeconds(1)));
+            assertThat(r.ending()).as(code).isEqualTo(Ending.TIMED_OUT);
+            assertThat(r.excType()).as(code).isEqualTo("TimeoutError");
+            assertThat(r.stateKept()).as(code).isTrue();
+            assertThat(r.droppedBytes()).as(code).isPositive();
+        }
+    }
+
+    @Test
     void bigOutputIsKeptWhole() {
         ExecutionResult r = py.run("import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(20):\n    sys.stdout.write(chunk)");
         assertThat(r.output()).hasSize(20 << 20).matches("x+");

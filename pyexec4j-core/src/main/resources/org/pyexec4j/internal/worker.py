@@ -40,9 +40,13 @@ PR_SET_CHILD_SUBREAPER = 36
 FLUSH_AFTER_SECONDS = 0.005
 QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped writing
 FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer write is cut
+FRAME_WRITES = 1 << 17  # and the most writes: the host reads a frame in a few ms
+FLUSH_TAKE = 4 * FRAME_WRITES  # the most writes a tick of the engine thread takes
+FLOOD_TAKE = 16 * FRAME_WRITES  # and in a run that floods it (the host reads them in ~0.2 s)
 END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
 END_GROUP_CHARS = 1 << 16  # and the most characters
 BACKLOG_WRITES = 1 << 17  # this many writes waiting at a tick: the writing threads flush themselves
+BACKLOG_BYTES = 32 << 20  # or this many bytes
 PACK_AT_WRITES = 64  # a run of one stream's writes this long, or PACK_AT_CHARS, is packed
 PACK_AT_CHARS = 1 << 16
 REINTERRUPT_EVERY_SECONDS = 1.0
@@ -155,13 +159,22 @@ class OutputBuffer:
         self._plain_append = self._home_append
         self._append = self._plain_append  # what the write functions append with
         self._writers = self._make_writers(self._plain_append)
-        self._throttled = self._make_writers(self._plain_append, self._writes, self.flush)
-        self._cells = {name: [w.__closure__[w.__code__.co_freevars.index(name)]
-                              for w in (*self._writers, *self._throttled) if name in w.__code__.co_freevars]
-                       for name in ("append", "writes")}
+        self._throttle_at = [BACKLOG_WRITES]  # throttled writers flush themselves at this many writes
+        self._take_at = [FLUSH_TAKE]  # the engine thread's ticks take at most this many
+        self._throttled = self._make_writers(self._plain_append, self._writes, self.flush, self._throttle_at)
+        # the cells begin() and _use_list() set: every write function's append, the
+        # throttled ones' list (the plain ones have none: their limit is None)
+        self._cells = {name: [w.__closure__[w.__code__.co_freevars.index(name)] for w in writers]
+                       for name, writers in (("append", (*self._writers, *self._throttled)),
+                                             ("writes", self._throttled))}
         # a TypeError raised in a write shows the user's line, not these
         _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, *self._throttled, _exact_str, _dropped_write))
         self._run = None  # (run id, sync token, raw fds) while a run is active
+        self._between = None  # during a tick's flush: the engine's deadline check
+        self._frames = 0  # frames sent by the flush in progress
+        self._sent_bytes = 0  # bytes of packed writes sent by that flush
+        self._batch = None  # that flush's frames, when they go in one send
+        self._flooding = False  # a tick of this run found more than a frame's worth waiting
         self._main = threading.get_ident()
         self._streams = ()
 
@@ -180,6 +193,8 @@ class OutputBuffer:
                 self._use_list(self._home)
                 self._home.clear()  # writes made since the last run ended are late
             self._run = (run_id, sync_token, raw_fds)
+            self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, FLUSH_TAKE
+            self._flooding = _PYLIBC is None  # without libc to call, never
             append = self._plain_append if not other_threads else self._on_time_only(run_id)
             if append is not self._append:
                 # every write function, the ones code kept from earlier runs too, appends so now
@@ -217,9 +232,9 @@ class OutputBuffer:
         return groups
 
     @staticmethod
-    def _make_writers(append, writes=None, flush=None):
+    def _make_writers(append, writes=None, flush=None, limit=None):
         """The write() of stdout and of stderr, around an append that begin() sets for each
-        run. With writes and flush (throttled), a write that finds BACKLOG_WRITES waiting
+        run. With writes and flush (throttled), a write that finds limit[0] writes waiting
         sends them itself: a thread that writes faster than the host takes its output waits
         for it, as with a pipe, instead of filling memory."""
         # named write: a wrong call's message says write(), as a file's would
@@ -227,7 +242,7 @@ class OutputBuffer:
             if type(text) is not str:
                 text = _exact_str(text)
             append(text)
-            if writes is not None and len(writes) >= BACKLOG_WRITES:
+            if writes is not None and len(writes) >= limit[0]:
                 flush()
             return len(text)
 
@@ -237,7 +252,7 @@ class OutputBuffer:
             if type(text) is not str:
                 text = _exact_str(text)
             append((text, _STDERR))
-            if writes is not None and len(writes) >= BACKLOG_WRITES:
+            if writes is not None and len(writes) >= limit[0]:
                 flush()
             return len(text)
 
@@ -258,13 +273,22 @@ class OutputBuffer:
         _HIDDEN_CODES.add(append_on_time.__code__)
         return append_on_time
 
-    def flush(self, sync=False):
+    def flush(self, sync=False, between_frames=None):
         """With sync, a sync token goes out even with nothing buffered: raw output written
         before it (say by a child that has finished) is then ordered before what follows.
         Returns whether Python-level output was sent.
 
         On the main thread an interrupt waits until what was taken is sent: raised in the
-        middle, it would lose it, or leave half a frame on the connection."""
+        middle, it would lose it, or leave half a frame on the connection.
+
+        The engine thread's ticks pass between_frames (its deadline check, made between
+        frames) and take at most FLUSH_TAKE writes, fewer when the writes are long (about
+        BACKLOG_BYTES a tick). Code that writes faster than the host reads is made to wait,
+        as it would on a full pipe: a tick that took BACKLOG_WRITES writes or BACKLOG_BYTES
+        makes the writing threads flush themselves; and once a tick leaves more than a frame's
+        worth behind, the run floods: each tick takes more and sends it in one send that
+        keeps the GIL while it blocks (stdout's write is a C-level append, which a write
+        function kept by the code reaches directly: only the GIL can hold it back)."""
         masked = threading.get_ident() == self._main
         if masked:
             signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT_ONLY)
@@ -272,13 +296,29 @@ class OutputBuffer:
             with self._lock:
                 if self._run is None:
                     return False
-                items = self._take_locked()
-                if len(items) >= BACKLOG_WRITES:
-                    # the code writes faster than the ticks take it: from now on in this
-                    # run, the writing threads flush themselves
-                    self._install_locked(self._throttled)
+                most = None
+                if between_frames is not None:
+                    most = min(FLOOD_TAKE, 4 * self._take_at[0]) if self._flooding else self._take_at[0]
+                items = self._take_locked(most)
                 if items:
-                    self._send_locked(items)
+                    self._between, self._frames, self._sent_bytes = between_frames, 0, 0
+                    if between_frames is not None and (self._flooding or len(self._writes) > FRAME_WRITES):
+                        self._flooding = True  # for the rest of the run
+                        self._between, self._batch = None, []
+                    try:
+                        self._send_locked(items)
+                        if self._batch is not None:
+                            self._send_batch_locked()
+                    finally:
+                        self._between, self._batch = None, None
+                    # about BACKLOG_BYTES at a time, whatever the size of the writes
+                    per_write = max(1, self._sent_bytes // len(items))
+                    self._take_at[0] = max(PACK_AT_WRITES, min(FLUSH_TAKE, BACKLOG_BYTES // per_write))
+                    if len(items) >= BACKLOG_WRITES or self._sent_bytes >= BACKLOG_BYTES:
+                        # the code writes faster than the ticks take it: from now on in
+                        # this run, the writing threads flush themselves
+                        self._throttle_at[0] = max(PACK_AT_WRITES, min(BACKLOG_WRITES, BACKLOG_BYTES // per_write))
+                        self._install_locked(self._throttled)
                     return True
                 if sync:
                     self._frame({"t": "out", "g": []})
@@ -291,23 +331,48 @@ class OutputBuffer:
         run = self._run
         return None if run is None else run[0]
 
-    def _take_locked(self):
+    def _take_locked(self, most=None):
         # Writers only append, and only this (under the lock) takes from the front: the
         # first n are taken, even if a write lands between the copy and the deletion.
         writes = self._writes
-        n = len(writes)
+        n = len(writes) if most is None else min(most, len(writes))
         taken = writes[:n]
         del writes[:n]
         return taken
 
     def _frame(self, header, payload=None):
         """One frame, after a sync token down both raw streams."""
+        if self._between is not None and self._frames > 0:
+            self._between()
+        self._frames += 1
+        if payload is not None:
+            self._sent_bytes += len(payload)
+        if self._batch is not None:
+            self._batch.append(_dumps(header) + b"\n")
+            if payload is not None:
+                self._batch.append(payload)
+            return
         _, token, fds = self._run
         for fd in fds:
             _write_all(fd, token)
         self._channel.send(header, payload)
 
+    def _send_batch_locked(self):
+        """A flooding run's tick: its frames (their tokens first) in one send that keeps the
+        GIL while the host reads it, so the code waits meanwhile, as on a full pipe. Frames
+        sent one by one would let it run between them: the GIL goes to a thread that has
+        waited for it once the sender runs Python code again."""
+        _, token, fds = self._run
+        for fd in fds:
+            _write_all_holding_gil(fd, token * self._frames)
+        self._channel.send_raw_holding_gil(b"".join(self._batch))
+
     def _send_locked(self, items):
+        """Sends writes in frames of at most FRAME_WRITES writes and FRAME_CHARS characters."""
+        for start in range(0, len(items), FRAME_WRITES):
+            self._send_some_locked(items[start:start + FRAME_WRITES] if len(items) > FRAME_WRITES else items)
+
+    def _send_some_locked(self, items):
         if len(items) <= PACK_AT_WRITES:
             items = _normalized(items)
         if len(items) <= PACK_AT_WRITES and _chars(items) >= PACK_AT_CHARS:
@@ -672,11 +737,45 @@ class ControlChannel:
             if payload is not None:
                 self._sock.sendall(payload)
 
+    def send_raw_holding_gil(self, data):
+        """Whole frames, sent through libc's send with the GIL held while it blocks."""
+        with self._lock:
+            _all_holding_gil(lambda at, size: _PYLIBC.send(self._sock.fileno(), at, size, _MSG_NOSIGNAL), data)
+
     def socket(self):
         return self._sock
 
     def fileno(self):
         return self._sock.fileno()
+
+
+try:
+    _PYLIBC = ctypes.PyDLL(None, use_errno=True)  # its calls keep the GIL
+    _PYLIBC.send.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    _PYLIBC.send.restype = ctypes.c_ssize_t
+    _PYLIBC.write.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
+    _PYLIBC.write.restype = ctypes.c_ssize_t
+except (OSError, AttributeError):  # pragma: no cover - no libc to call
+    _PYLIBC = None
+_MSG_NOSIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
+
+
+def _write_all_holding_gil(fd, data):
+    _all_holding_gil(lambda at, size: _PYLIBC.write(fd, at, size), data)
+
+
+def _all_holding_gil(call, data):
+    """All of data through a libc call that keeps the GIL (retried on EINTR)."""
+    base = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
+    done = 0
+    while done < len(data):
+        n = call(base + done, len(data) - done)
+        if n < 0:
+            err = ctypes.get_errno()
+            if err != errno.EINTR:
+                raise OSError(err, os.strerror(err))
+        else:
+            done += n
 
 
 HELLO_LENGTH = 128  # the Java side reads exactly this many bytes of announcement
@@ -962,24 +1061,32 @@ class Worker:
                             engaged = True
                     elif engaged:
                         self.commands.read(block=False)
-                now = time.monotonic()
+                # the deadline first, and again between the frames of a flush: sending a
+                # flood's backlog takes as long as the host needs to read it
+                fired = self._interrupt_if_due()
                 if engaged and st.busy:
                     # tick often while the code writes, less and less while it does not
-                    wrote = self.output.flush()
+                    wrote = self.output.flush(between_frames=self._interrupt_if_due)
                     self.tick = FLUSH_AFTER_SECONDS if wrote else min(self.tick * 2, QUIET_TICK_SECONDS)
-                with st.lock:
-                    fire = st.deadline is not None and now >= st.deadline
-                    if fire:
-                        run_id = st.run_id
-                        st.deadline = now + REINTERRUPT_EVERY_SECONDS
-                if fire:
-                    self._interrupt(run_id, timed_out=True)
-                elif _INTERRUPT_LOST[0] and st.busy:
+                if not fired and _INTERRUPT_LOST[0] and st.busy:
                     _INTERRUPT_LOST[0] = False
                     signal.pthread_kill(self.main_ident, signal.SIGINT)
         except BaseException:  # noqa: B902 - EOF, a broken channel: the host is gone
             pass
         _host_gone()
+
+    def _interrupt_if_due(self):
+        """Interrupts the run at its deadline, and again every REINTERRUPT_EVERY_SECONDS."""
+        st = self.state
+        now = time.monotonic()
+        with st.lock:
+            fire = st.deadline is not None and now >= st.deadline
+            if fire:
+                run_id = st.run_id
+                st.deadline = now + REINTERRUPT_EVERY_SECONDS
+        if fire:
+            self._interrupt(run_id, timed_out=True)
+        return fire
 
     def _command(self, msg):
         kind = msg.get("t")
@@ -1005,7 +1112,8 @@ class Worker:
                 st.timed_out = True
             else:
                 st.interrupted = True
-        self.flush_all()
+        # not after a flush: that waits for the host to take the output (the run's end
+        # sends what is left)
         signal.pthread_kill(self.main_ident, signal.SIGINT)
 
     # -- runs
