@@ -39,6 +39,9 @@ PROTOCOL_VERSION = "1"
 PR_SET_CHILD_SUBREAPER = 36
 FLUSH_AFTER_SECONDS = 0.005
 QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped writing
+# The engine thread's first tick after a run whose ticks sent nothing: a waking thread waits
+# for the GIL in 5 ms steps while the code is in C (say sum()), a thread switch each
+QUIET_START_SECONDS = 0.05
 FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer write is cut
 FRAME_WRITES = 1 << 17  # and the most writes: the host reads a frame in a few ms
 FLUSH_TAKE = 4 * FRAME_WRITES  # the most writes a tick of the engine thread takes
@@ -963,6 +966,7 @@ class Worker:
         self.engine_running = False
         self.output = OutputBuffer(self.control)
         self.tick = FLUSH_AFTER_SECONDS
+        self.ticks_wrote = True  # a tick of the last run sent output: the next one ticks soon
         self.module = None
         self.prepared = None  # the directory the next run is prepared for, if it is
         self.spawned = False  # whether a run has started a process (see _usage)
@@ -1068,6 +1072,8 @@ class Worker:
                     # tick often while the code writes, less and less while it does not
                     wrote = self.output.flush(between_frames=self._interrupt_if_due)
                     self.tick = FLUSH_AFTER_SECONDS if wrote else min(self.tick * 2, QUIET_TICK_SECONDS)
+                    if wrote:
+                        self.ticks_wrote = True
                 if not fired and _INTERRUPT_LOST[0] and st.busy:
                     _INTERRUPT_LOST[0] = False
                     signal.pthread_kill(self.main_ident, signal.SIGINT)
@@ -1196,6 +1202,7 @@ class Worker:
                     pass
             sys.modules["__main__"] = main_module
             self.workdir = self.path = self.module = self.prepared = None
+            self.ticks_wrote = True
             sys.stdout, sys.stderr = self.stdout, self.stderr
             signal.signal(signal.SIGINT, self._on_sigint)
             self.alarm.disarm()
@@ -1328,7 +1335,9 @@ class Worker:
             st.deadline = None if timeout is None else time.monotonic() + timeout
         # the engine thread takes over if the run lasts: for its deadline, the commands
         # and the output
-        self.alarm.arm(FLUSH_AFTER_SECONDS if timeout is None else min(FLUSH_AFTER_SECONDS, timeout))
+        first = FLUSH_AFTER_SECONDS if self.ticks_wrote else QUIET_START_SECONDS
+        self.ticks_wrote = False
+        self.alarm.arm(first if timeout is None else min(first, timeout))
         if self.engine_ident is None and not rehearsal:
             self._start_engine_thread()
         try:
