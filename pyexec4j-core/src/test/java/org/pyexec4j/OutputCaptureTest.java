@@ -412,6 +412,22 @@ class OutputCaptureTest {
     }
 
     @Test
+    void aFloodThroughAKeptWriteKeepsHeadTailAndCountExact() {
+        // 2 million writes through the list's own append: the worker may leave the middle of
+        // its last backlog out (as its size); head, tail and the count stay what they would be
+        try (Interpreter small = Interpreter.builder().outputLimitBytes(1 << 20).build()) {
+            ExecutionResult r = small.run("import sys\nw = sys.stdout.write\nfor i in range(2000000):\n    w('ab'[i % 2])");
+            assertThat(r.droppedBytes()).isEqualTo(2000000 - 65536);
+            List<String> items = r.termOut();
+            assertThat(items.subList(0, 32768)).allMatch(t -> t.length() == 1);
+            assertThat(items.get(32768)).contains("bytes of output dropped here");
+            assertThat(items.get(32769)).isEqualTo("a");
+            assertThat(items.get(items.size() - 3)).isEqualTo("b"); // then the limit's note and the closing line
+            assertThat(items).hasSize(65536 + 3);
+        }
+    }
+
+    @Test
     void bigOutputIsKeptWhole() {
         ExecutionResult r = py.run("import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(20):\n    sys.stdout.write(chunk)");
         assertThat(r.output()).hasSize(20 << 20).matches("x+");

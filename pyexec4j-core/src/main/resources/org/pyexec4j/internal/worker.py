@@ -177,6 +177,8 @@ class OutputBuffer:
         self._frames = 0  # frames sent by the flush in progress
         self._sent_bytes = 0  # bytes of packed writes sent by that flush
         self._batch = None  # that flush's frames, when they go in one send
+        self._end_at = None  # once the run's code has ended: how many writes are the run's
+        self._limits, self._run_writes, self._run_bytes = None, 0, 0
         self._flooding = False  # a tick of this run found more than a frame's worth waiting
         self._main = threading.get_ident()
         self._streams = ()
@@ -186,7 +188,7 @@ class OutputBuffer:
         self._streams = (stdout, stderr)
         stdout.write = stderr.write = _dropped_write
 
-    def begin(self, run_id, sync_token, raw_fds, other_threads):
+    def begin(self, run_id, sync_token, raw_fds, other_threads, limits=None):
         """Starts a run. With other_threads (alive threads an earlier run may have started)
         each write checks which thread makes it; without, none can be late."""
         with self._lock:
@@ -196,6 +198,10 @@ class OutputBuffer:
                 self._use_list(self._home)
                 self._home.clear()  # writes made since the last run ended are late
             self._run = (run_id, sync_token, raw_fds)
+            self._end_at = None
+            # the host's head and tail sizes (bytes, writes, bytes, writes), if it lets writes
+            # be left out at the end (see _left_out_locked); what this run has sent so far
+            self._limits, self._run_writes, self._run_bytes = limits, 0, 0
             self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, FLUSH_TAKE
             self._flooding = _PYLIBC is None  # without libc to call, never
             append = self._plain_append if not other_threads else self._on_time_only(run_id)
@@ -214,8 +220,36 @@ class OutputBuffer:
             for cell in self._cells["writes"]:
                 cell.cell_contents = writes
 
+    def _left_out_locked(self, items):
+        """At the run's end, past the host's head: of a backlog longer than its tail, only the
+        last writes the tail holds are sent; the others go as their size. The host would have
+        taken them all through its tail and dropped them, with all it holds there now (a
+        flood from threads the code left writing through a kept sys.stdout.write, which
+        nothing can slow down, would otherwise hold the result back for seconds)."""
+        if not self._limits:
+            return items
+        head_bytes, head_writes, _, tail_writes = self._limits
+        head_full = self._run_writes >= head_writes or self._run_bytes > head_bytes
+        if not head_full or len(items) <= tail_writes + FRAME_WRITES:
+            return items
+        left_out = items[:-tail_writes]
+        try:
+            joined = "".join(left_out)
+        except TypeError:  # stderr writes, or what is not a str, among them: all sent
+            return items
+        size = len(joined) if joined.isascii() else len(joined.encode("utf-8", "surrogatepass"))
+        self._frame({"t": "skip", "bytes": size})
+        return items[-tail_writes:]
+
     def _install_locked(self, writers):
         self._streams[0].write, self._streams[1].write = writers
+
+    def code_ended(self):
+        """The run's code has ended: what threads it started write from now on is late,
+        never sent (a kept stdout append cannot be taken back from them: a flood of such
+        writes would otherwise hold the result back)."""
+        with self._lock:
+            self._end_at = len(self._writes)
 
     def end(self, max_writes):
         """Ends the run. A few short writes still buffered (up to max_writes, END_GROUP_CHARS)
@@ -223,7 +257,8 @@ class OutputBuffer:
         for stream in self._streams:
             stream.write = _dropped_write
         with self._lock:
-            items = self._take_locked()
+            items = self._left_out_locked(self._take_locked())
+            self._end_at = None
             groups = []
             if len(items) <= max_writes:
                 items = _normalized(items)
@@ -339,6 +374,9 @@ class OutputBuffer:
         # first n are taken, even if a write lands between the copy and the deletion.
         writes = self._writes
         n = len(writes) if most is None else min(most, len(writes))
+        if self._end_at is not None:  # the code has ended: only what it wrote before
+            n = min(n, self._end_at)
+            self._end_at -= n
         taken = writes[:n]
         del writes[:n]
         return taken
@@ -372,6 +410,7 @@ class OutputBuffer:
 
     def _send_locked(self, items):
         """Sends writes in frames of at most FRAME_WRITES writes and FRAME_CHARS characters."""
+        self._run_writes += len(items)
         for start in range(0, len(items), FRAME_WRITES):
             self._send_some_locked(items[start:start + FRAME_WRITES] if len(items) > FRAME_WRITES else items)
 
@@ -416,6 +455,7 @@ class OutputBuffer:
             self._frame({"t": "out", "g": [[stream, [text]]]})
             return
         self._frame({"t": "outz", "s": stream, "n": len(payload), "c": 1}, payload)
+        self._run_bytes += len(payload)
 
     def _send_packed(self, stream, texts):
         try:
@@ -429,6 +469,7 @@ class OutputBuffer:
         except UnicodeEncodeError:  # a lone surrogate: JSON carries it
             return False
         self._frame({"t": "outz", "s": stream, "n": len(payload)}, payload)
+        self._run_bytes += len(payload) - (len(texts) - 1)  # the NULs are not the host's bytes
         return True
 
 
@@ -1319,7 +1360,7 @@ class Worker:
             # not prepared while waiting, or a thread of an earlier run may have undone it
             self._prepare(msg["workdir"], msg.get("uid"))
         self.prepared = None
-        self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others)
+        self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others, msg.get("out_limits"))
         self._write_runfile(code.encode("utf-8", "surrogatepass"))
         # Serve tracebacks from this run's source even if the code changes directory
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
@@ -1353,6 +1394,7 @@ class Worker:
             sys.stderr.flush()
             os._exit(_exit_code(exc) if isinstance(exc, SystemExit) else (1 if exc is not None else 0))
         exec_time = time.perf_counter() - started
+        self.output.code_ended()
         with st.lock:
             st.in_user_code = False
             st.deadline = None

@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,6 +41,7 @@ public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static final AtomicInteger ENGINES = new AtomicInteger();
     private static final int SPARE_WORKERS = 2;
+    private static final Duration BACKGROUND_IDLE = Duration.ofSeconds(10);
     /** Names of the one-run sessions of runs that name none. */
     static final String ANONYMOUS_PREFIX = "~run-";
 
@@ -79,7 +81,10 @@ public final class Engine implements AutoCloseable {
         this.server = server;
         this.prefix = prefix;
         this.script = WorkerScript.install(runtimeDir);
-        this.background = Executors.newCachedThreadPool(named(prefix + "-background"));
+        // threads for work that waits (starting workers, big results, endings); a burst of new
+        // sessions starts many, which end after 10 s idle, not the JDK's cached pool's minute
+        this.background = new ThreadPoolExecutor(0, Integer.MAX_VALUE, BACKGROUND_IDLE.toSeconds(), TimeUnit.SECONDS,
+                new SynchronousQueue<>(), named(prefix + "-background"));
         this.timer = new Deadlines(prefix + "-deadlines");
         this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
     }

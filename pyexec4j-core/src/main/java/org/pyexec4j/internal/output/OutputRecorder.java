@@ -102,6 +102,31 @@ public final class OutputRecorder {
         keep(stream, text);
     }
 
+    /** What the head and the tail hold; null when a listener must see every write. */
+    public record Capacity(long headBytes, int headWrites, long tailBytes, int tailWrites) {}
+
+    /**
+     * The sizes a worker may leave writes out by (see {@link #skipped}); null with a listener,
+     * which must see every write.
+     */
+    public Capacity capacityForSkipping() {
+        return listener != null ? null : new Capacity(headLimit, headWrites, tailLimit, tailWrites);
+    }
+
+    /**
+     * Writes the worker left out at the run's end: it does so only past the head, followed
+     * by as many writes as the tail holds, so everything in the tail now and all of these
+     * would have been dropped: counted, never silently lost.
+     */
+    public synchronized void skipped(long bytes) {
+        if (closed) {
+            return;
+        }
+        droppedBytes += tailBytes + bytes;
+        tail.clear();
+        tailBytes = 0;
+    }
+
     /** Records the traceback Python prints for the run's exception (on stderr, last). */
     public synchronized void recordTraceback(String text) {
         if (closed || text.isEmpty()) {

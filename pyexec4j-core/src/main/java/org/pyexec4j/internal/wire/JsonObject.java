@@ -20,6 +20,10 @@ public record JsonObject(Map<String, Object> fields) {
         return v == null ? null : Math.toIntExact(v);
     }
 
+    public Long longInteger(String name) throws IOException {
+        return typed(name, Long.class);
+    }
+
     public Double number(String name) throws IOException {
         Number v = typed(name, Number.class);
         return v == null ? null : v.doubleValue();

@@ -45,6 +45,13 @@ public final class WireCodec {
             }
             case "done":
                 return readDone(o);
+            case "skip": {
+                Long bytes = o.longInteger("bytes");
+                if (bytes == null || bytes < 0) {
+                    throw new IOException("skipped writes without a size: " + o.fields());
+                }
+                return new WorkerMessage.Skipped(bytes);
+            }
             default:
                 throw new IOException("unknown worker message type '" + kind + "'");
         }

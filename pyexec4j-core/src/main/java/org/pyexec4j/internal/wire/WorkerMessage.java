@@ -21,6 +21,13 @@ public sealed interface WorkerMessage {
      */
     record PackedWrites(StdStream stream, int bytes, boolean single) implements WorkerMessage {}
 
+    /**
+     * Writes the worker left out at a run's end ({@code bytes} of UTF-8): past the head, and
+     * followed by enough writes to fill the tail, they would have passed through the tail
+     * and out of it.
+     */
+    record Skipped(long bytes) implements WorkerMessage {}
+
     /** Output written through Python's sys.stdout / sys.stderr, in write order. */
     record Output(List<Group> groups) implements WorkerMessage {
         public record Group(StdStream stream, List<String> writes) {}

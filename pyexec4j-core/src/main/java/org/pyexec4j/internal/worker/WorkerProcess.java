@@ -258,9 +258,11 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         run.out.begin(run.recorder, prefix);
         run.err.begin(run.recorder, prefix);
         active = run;
+        OutputRecorder.Capacity capacity = run.recorder.capacityForSkipping();
         boolean sent = send(WireCodec.fields("t", "run", "run", run.id, "code", spec.code(),
                 "workdir", spec.workdir().toString(), "timeout", spec.timeout().toNanos() / 1e9,
-                "marker", token, "uid", spec.uid()));
+                "marker", token, "uid", spec.uid(), "out_limits", capacity == null ? null
+                        : List.of(capacity.headBytes(), capacity.headWrites(), capacity.tailBytes(), capacity.tailWrites())));
         if (!sent) {
             offload(() -> endAbnormally(run));
             return;
@@ -350,6 +352,14 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                     return;
                 }
                 recordFrame(run, frame.groups());
+            } else if (m instanceof WorkerMessage.Skipped s) {
+                if (run != null) {
+                    run.out.drainToSync();
+                    run.err.drainToSync();
+                    run.recorder.skipped(s.bytes());
+                    pass(run.out);
+                    pass(run.err);
+                }
             } else if (m instanceof WorkerMessage.Done d) {
                 if (run != null && run.id == d.run()) {
                     if (d.rawAllRead()) {

@@ -1,0 +1,45 @@
+package org.pyexec4j.internal.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.pyexec4j.StdStream;
+
+/** Writes a worker leaves out at a run's end give the result sending them all would. */
+class OutputRecorderTest {
+    // a 1 MiB limit keeps 32 768 writes at the head and 32 768 at the tail
+    private static final long LIMIT = 1 << 20;
+
+    @Test
+    void leftOutWritesCountAsTheTailWouldHaveDroppedThem() {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 200_000; i++) {
+            all.add(i % 3 == 0 ? "\u00e9" + i : Integer.toString(i)); // some two-byte characters
+        }
+        OutputRecorder whole = new OutputRecorder(LIMIT, null);
+        whole.record(StdStream.STDOUT, all);
+
+        OutputRecorder skipping = new OutputRecorder(LIMIT, null);
+        OutputRecorder.Capacity capacity = skipping.capacityForSkipping();
+        assertThat(capacity.tailWrites()).isEqualTo(32768);
+        // the worker sent the first 100 000, then left out all but the last tailWrites
+        skipping.record(StdStream.STDOUT, all.subList(0, 100_000));
+        List<String> leftOut = all.subList(100_000, all.size() - capacity.tailWrites());
+        skipping.skipped(leftOut.stream().mapToLong(OutputRecorder::utf8Length).sum());
+        skipping.record(StdStream.STDOUT, all.subList(all.size() - capacity.tailWrites(), all.size()));
+
+        OutputRecorder.Recorded expected = whole.finish(LIMIT);
+        OutputRecorder.Recorded actual = skipping.finish(LIMIT);
+        assertThat(actual.droppedBytes()).isEqualTo(expected.droppedBytes()).isPositive();
+        assertThat(actual.texts()).containsExactlyElementsOf(expected.texts());
+        assertThat(actual.streams()).isEqualTo(expected.streams());
+    }
+
+    @Test
+    void aListenerMustSeeEveryWriteSoNoneMayBeLeftOut() {
+        OutputRecorder withListener = new OutputRecorder(LIMIT, chunk -> { });
+        assertThat(withListener.capacityForSkipping()).isNull();
+    }
+}
