@@ -25,6 +25,7 @@ import resource
 import select
 import selectors
 import signal
+import _signal
 import socket
 import subprocess
 import sys
@@ -46,6 +47,7 @@ FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer 
 FRAME_WRITES = 1 << 17  # and the most writes: the host reads a frame in a few ms
 FLUSH_TAKE = 4 * FRAME_WRITES  # the most writes a tick of the engine thread takes
 FLOOD_TAKE = 16 * FRAME_WRITES  # and in a run that floods it (the host reads them in ~0.2 s)
+FIRST_TAKE = 256  # and its first tick in a run (the writes may be 100 kB each)
 END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
 END_GROUP_CHARS = 1 << 16  # and the most characters
 BACKLOG_WRITES = 1 << 17  # this many writes waiting at a tick: the writing threads flush themselves
@@ -164,7 +166,9 @@ class OutputBuffer:
         self._writers = self._make_writers(self._plain_append)
         self._throttle_at = [BACKLOG_WRITES]  # throttled writers flush themselves at this many writes
         self._take_at = [FLUSH_TAKE]  # the engine thread's ticks take at most this many
-        self._throttled = self._make_writers(self._plain_append, self._writes, self.flush, self._throttle_at)
+        # a writer that flushes itself takes about a tick's worth: an interrupt waits while
+        # this thread sends (see flush), so not for a whole backlog
+        self._throttled = self._make_writers(self._plain_append, self._writes, self._flush_some, self._throttle_at)
         # the cells begin() and _use_list() set: every write function's append, the
         # throttled ones' list (the plain ones have none: their limit is None)
         self._cells = {name: [w.__closure__[w.__code__.co_freevars.index(name)] for w in writers]
@@ -202,7 +206,8 @@ class OutputBuffer:
             # the host's head and tail sizes (bytes, writes, bytes, writes), if it lets writes
             # be left out at the end (see _left_out_locked); what this run has sent so far
             self._limits, self._run_writes, self._run_bytes = limits, 0, 0
-            self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, FLUSH_TAKE
+            # the first tick takes few, until the size of this run's writes is known
+            self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, FIRST_TAKE
             self._flooding = _PYLIBC is None  # without libc to call, never
             append = self._plain_append if not other_threads else self._on_time_only(run_id)
             if append is not self._append:
@@ -311,7 +316,7 @@ class OutputBuffer:
         _HIDDEN_CODES.add(append_on_time.__code__)
         return append_on_time
 
-    def flush(self, sync=False, between_frames=None):
+    def flush(self, sync=False, between_frames=None, bounded=False):
         """With sync, a sync token goes out even with nothing buffered: raw output written
         before it (say by a child that has finished) is then ordered before what follows.
         Returns whether Python-level output was sent.
@@ -329,12 +334,12 @@ class OutputBuffer:
         function kept by the code reaches directly: only the GIL can hold it back)."""
         masked = threading.get_ident() == self._main
         if masked:
-            signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT_ONLY)
+            _signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT_ONLY)  # C: no frame of signal.py
         try:
             with self._lock:
                 if self._run is None:
                     return False
-                most = None
+                most = self._take_at[0] if bounded else None
                 if between_frames is not None:
                     most = min(FLOOD_TAKE, 4 * self._take_at[0]) if self._flooding else self._take_at[0]
                 items = self._take_locked(most)
@@ -363,7 +368,10 @@ class OutputBuffer:
                 return False
         finally:
             if masked:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT_ONLY)
+                _signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT_ONLY)
+
+    def _flush_some(self):
+        self.flush(bounded=True)
 
     def current_run(self):
         run = self._run
@@ -1710,6 +1718,10 @@ def _prepare_process():
 
     threading.Thread.start = start
     for fn in (os.system, os.write, os.fork, start, _at_fork(None)):
+        _HIDDEN_CODES.add(fn.__code__)
+    # an interrupt held back while output is sent is raised where it is let through again:
+    # in OutputBuffer.flush, under the code's own line
+    for fn in (_flush_engine, Worker.flush_all, OutputBuffer.flush, OutputBuffer._flush_some):
         _HIDDEN_CODES.add(fn.__code__)
     _warm_up()
 
