@@ -47,7 +47,6 @@ FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer 
 FRAME_WRITES = 1 << 17  # and the most writes: the host reads a frame in a few ms
 FLUSH_TAKE = 4 * FRAME_WRITES  # the most writes a tick of the engine thread takes
 FLOOD_TAKE = 16 * FRAME_WRITES  # and in a run that floods it (the host reads them in ~0.2 s)
-FIRST_TAKE = 256  # and its first tick in a run (the writes may be 100 kB each)
 END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
 END_GROUP_CHARS = 1 << 16  # and the most characters
 BACKLOG_WRITES = 1 << 17  # this many writes waiting at a tick: the writing threads flush themselves
@@ -206,8 +205,8 @@ class OutputBuffer:
             # the host's head and tail sizes (bytes, writes, bytes, writes), if it lets writes
             # be left out at the end (see _left_out_locked); what this run has sent so far
             self._limits, self._run_writes, self._run_bytes = limits, 0, 0
-            # the first tick takes few, until the size of this run's writes is known
-            self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, FIRST_TAKE
+            # how many a tick takes is set from the size of this run's first writes
+            self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, None
             self._flooding = _PYLIBC is None  # without libc to call, never
             append = self._plain_append if not other_threads else self._on_time_only(run_id)
             if append is not self._append:
@@ -339,6 +338,8 @@ class OutputBuffer:
             with self._lock:
                 if self._run is None:
                     return False
+                if self._take_at[0] is None:
+                    self._take_at[0] = _take_for(self._writes)
                 most = self._take_at[0] if bounded else None
                 if between_frames is not None:
                     most = min(FLOOD_TAKE, 4 * self._take_at[0]) if self._flooding else self._take_at[0]
@@ -496,6 +497,17 @@ def _exact_str(text):
 
 
 _STDERR = object()  # tags a stderr write in the list of writes
+
+
+def _take_for(writes):
+    """How many writes make about BACKLOG_BYTES, judged from the first few (exact strs by
+    their length, anything else as one character: len() of a subclass would be the code's)."""
+    sample = writes[:16]
+    if not sample:
+        return FLUSH_TAKE
+    chars = sum(len(w) if type(w) is str else 1 for w in sample)
+    per_write = max(1, chars // len(sample))
+    return max(PACK_AT_WRITES, min(FLUSH_TAKE, BACKLOG_BYTES // per_write))
 
 
 def _stream_and_text(item):
