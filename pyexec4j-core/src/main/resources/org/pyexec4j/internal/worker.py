@@ -164,7 +164,7 @@ class OutputBuffer:
         self._append = self._plain_append  # what the write functions append with
         self._writers = self._make_writers(self._plain_append)
         self._throttle_at = [BACKLOG_WRITES]  # throttled writers flush themselves at this many writes
-        self._take_at = [FLUSH_TAKE]  # the engine thread's ticks take at most this many
+        self._take_at = [None]  # the engine thread's ticks take at most this many (set per run)
         # a writer that flushes itself takes about a tick's worth: an interrupt waits while
         # this thread sends (see flush), so not for a whole backlog
         self._throttled = self._make_writers(self._plain_append, self._writes, self._flush_some, self._throttle_at)
@@ -207,7 +207,7 @@ class OutputBuffer:
             self._limits, self._run_writes, self._run_bytes = limits, 0, 0
             # how many a tick takes is set from the size of this run's first writes
             self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, None
-            self._flooding = _PYLIBC is None  # without libc to call, never
+            self._flooding = False
             append = self._plain_append if not other_threads else self._on_time_only(run_id)
             if append is not self._append:
                 # every write function, the ones code kept from earlier runs too, appends so now
@@ -346,7 +346,9 @@ class OutputBuffer:
                 items = self._take_locked(most)
                 if items:
                     self._between, self._frames, self._sent_bytes = between_frames, 0, 0
-                    if between_frames is not None and (self._flooding or len(self._writes) > FRAME_WRITES):
+                    # (never without libc to call: only its send can keep the GIL)
+                    if between_frames is not None and _PYLIBC is not None and (
+                            self._flooding or len(self._writes) > FRAME_WRITES):
                         self._flooding = True  # for the rest of the run
                         self._between, self._batch = None, []
                     try:

@@ -354,11 +354,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 recordFrame(run, frame.groups());
             } else if (m instanceof WorkerMessage.Skipped s) {
                 if (run != null) {
-                    run.out.drainToSync();
-                    run.err.drainToSync();
-                    run.recorder.skipped(s.bytes());
-                    pass(run.out);
-                    pass(run.err);
+                    atSync(run, () -> run.recorder.skipped(s.bytes()));
                 }
             } else if (m instanceof WorkerMessage.Done d) {
                 if (run != null && run.id == d.run()) {
@@ -394,9 +390,14 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
 
     /** The raw bytes written before this frame, then the frame, then what follows. */
     private void recordFrame(ActiveRun run, List<WorkerMessage.Output.Group> groups) throws IOException {
+        atSync(run, () -> recordWrites(run, groups));
+    }
+
+    /** What a frame says, recorded at its place: after the raw bytes before its sync token. */
+    private void atSync(ActiveRun run, Runnable record) throws IOException {
         run.out.drainToSync();
         run.err.drainToSync();
-        recordWrites(run, groups);
+        record.run();
         pass(run.out);
         pass(run.err);
     }
