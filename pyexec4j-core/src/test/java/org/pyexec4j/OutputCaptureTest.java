@@ -431,6 +431,75 @@ class OutputCaptureTest {
     }
 
     @Test
+    void floodsFromSeveralThreadsThroughKeptWritesEndAtTheirLimit() {
+        // several threads appending through a kept sys.stdout.write take the GIL from the
+        // worker's own threads; long writes used to exhaust the worker's memory (its death
+        // lost the session), short ones answered seconds late
+        for (String write : List.of("'t'", "'t' * 1000")) {
+            String code = String.join("\n",
+                    "import sys, threading, time",
+                    "w = sys.stdout.write",
+                    "def flood():",
+                    "    while True:",
+                    "        w(" + write + ")",
+                    "for _ in range(4):",
+                    "    threading.Thread(target=flood, daemon=True).start()",
+                    "time.sleep(100)");
+            String session = "threads-flood-" + write.length();
+            ExecutionResult r = py.run(RunRequest.of(code).inSession(session).withTimeout(Duration.ofSeconds(1)));
+            assertThat(r.ending()).as(code).isEqualTo(Ending.TIMED_OUT);
+            assertThat(r.stateKept()).as(code).isTrue();
+            assertThat(r.droppedBytes()).as(code).isPositive();
+            assertThat(r.output()).as(code).startsWith("ttt").doesNotContain("worker.py");
+            // the threads still write: none of it lands in the next run
+            ExecutionResult next = py.run(RunRequest.of("print('serving')").inSession(session));
+            assertThat(next.termOut()).as(code).first().isEqualTo("serving");
+            py.closeSession(session);
+        }
+    }
+
+    @Test
+    void writesPastTheHeadAreCountedInUtf8BytesWhateverTheirSize() {
+        // writes of 1 200 characters, 1 400 UTF-8 bytes, through a kept write: the tail is cut
+        // by bytes, the worker leaves the rest out and the count is still exact
+        try (Interpreter small = Interpreter.builder().outputLimitBytes(1 << 20).build()) {
+            ExecutionResult r = small.run("import sys\nw = sys.stdout.write\nfor i in range(20000):\n    w(('\u00e9%05d' % i) * 200)");
+            long total = 20000L * 1400;
+            String text = String.join("", r.termOut().subList(0, r.termOut().size() - 1));
+            String note = r.termOut().stream().filter(t -> t.contains("bytes of output dropped here")).findFirst().orElseThrow();
+            String limitLine = r.termOut().stream().filter(t -> t.contains("the output limit of")).findFirst().orElse("");
+            long kept = text.replace(note, "").replace(limitLine, "").getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertThat(kept + r.droppedBytes()).isEqualTo(total);
+            assertThat(text).startsWith("\u00e900000\u00e900000");
+            assertThat(text.replace(limitLine, "")).endsWith("\u00e919999\u00e919999");
+        }
+    }
+
+    @Test
+    void writesOfThreadsLeftRunningDoNotPileUpBetweenRuns() throws InterruptedException {
+        // the threads write through a kept sys.stdout.write (the list's own append) after
+        // their run has ended; what no run takes is dropped, not kept until the next run
+        String session = "late-writers";
+        py.run(RunRequest.of(String.join("\n",
+                "import sys, threading",
+                "w = sys.stdout.write",
+                "def flood():",
+                "    i = 0",
+                "    while True:",
+                "        w(str(i))",
+                "        i += 1",
+                "for _ in range(2):",
+                "    threading.Thread(target=flood, daemon=True).start()")).inSession(session));
+        Thread.sleep(3000);
+        ExecutionResult r = py.run(RunRequest.of(
+                "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)").inSession(session));
+        long peakMiB = Long.parseLong(r.termOut().get(0).trim());
+        // ~60 bytes a write, millions a second: kept, they would be a gigabyte or more by now
+        assertThat(peakMiB).isLessThan(400);
+        py.closeSession(session);
+    }
+
+    @Test
     void bigOutputIsKeptWhole() {
         ExecutionResult r = py.run("import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(20):\n    sys.stdout.write(chunk)");
         assertThat(r.output()).hasSize(20 << 20).matches("x+");

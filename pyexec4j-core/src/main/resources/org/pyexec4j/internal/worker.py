@@ -13,11 +13,13 @@ Channels (see Zygote and Worker below):
 """
 
 import _thread
+import bisect
 import ctypes
 import errno
 import fcntl
 import gc
 import io
+import itertools
 import json
 import linecache
 import os
@@ -47,6 +49,8 @@ FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer 
 FRAME_WRITES = 1 << 17  # and the most writes: the host reads a frame in a few ms
 FLUSH_TAKE = 4 * FRAME_WRITES  # the most writes a tick of the engine thread takes
 FLOOD_TAKE = 16 * FRAME_WRITES  # and in a run that floods it (the host reads them in ~0.2 s)
+PAST_HEAD_TAKE = 16 * FRAME_WRITES  # a step of a tick past the head of the output (counted, not sent)
+PAST_HEAD_STEPS = 16  # the most steps a tick makes
 END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
 END_GROUP_CHARS = 1 << 16  # and the most characters
 BACKLOG_WRITES = 1 << 17  # this many writes waiting at a tick: the writing threads flush themselves
@@ -54,6 +58,8 @@ BACKLOG_BYTES = 32 << 20  # or this many bytes
 PACK_AT_WRITES = 64  # a run of one stream's writes this long, or PACK_AT_CHARS, is packed
 PACK_AT_CHARS = 1 << 16
 REINTERRUPT_EVERY_SECONDS = 1.0
+LATE_DROP_EVERY_SECONDS = 0.02  # while threads of ended runs are alive, between runs
+HURRY_SWITCH_SECONDS = 0.0005  # the GIL's switch interval while a run ends with threads running
 
 try:
     _libc = ctypes.CDLL(None, use_errno=True)
@@ -182,9 +188,12 @@ class OutputBuffer:
         self._batch = None  # that flush's frames, when they go in one send
         self._end_at = None  # once the run's code has ended: how many writes are the run's
         self._limits, self._run_writes, self._run_bytes = None, 0, 0
+        self._held = []  # the last writes past the head, for the tail (see _left_out_locked)
+        self._head_closed = False  # the host's head is full (see _head_full)
         self._flooding = False  # a tick of this run found more than a frame's worth waiting
         self._main = threading.get_ident()
         self._streams = ()
+        self.on_flood = lambda: None  # a tick found a backlog of more than a frame
 
     def serve(self, stdout, stderr):
         """The streams whose write() this buffer sets for each run."""
@@ -205,6 +214,7 @@ class OutputBuffer:
             # the host's head and tail sizes (bytes, writes, bytes, writes), if it lets writes
             # be left out at the end (see _left_out_locked); what this run has sent so far
             self._limits, self._run_writes, self._run_bytes = limits, 0, 0
+            self._held, self._head_closed = [], False
             # how many a tick takes is set from the size of this run's first writes
             self._throttle_at[0], self._take_at[0] = BACKLOG_WRITES, None
             self._flooding = False
@@ -224,26 +234,84 @@ class OutputBuffer:
             for cell in self._cells["writes"]:
                 cell.cell_contents = writes
 
-    def _left_out_locked(self, items):
-        """At the run's end, past the host's head: of a backlog longer than its tail, only the
-        last writes the tail holds are sent; the others go as their size. The host would have
-        taken them all through its tail and dropped them, with all it holds there now (a
-        flood from threads the code left writing through a kept sys.stdout.write, which
-        nothing can slow down, would otherwise hold the result back for seconds)."""
+    def _head_full(self):
+        """Whether the host's head is full, by what this run has sent, or because the next
+        write is longer than the room left in it: the host puts a write that does not fit
+        in its tail, and all that follows too. (It counts every write and fd-level output
+        fills its head too: this is exact or late, never early.)"""
         if not self._limits:
+            return False
+        if not self._head_closed:
+            head_bytes, head_writes, _, _ = self._limits
+            room = head_bytes - self._run_bytes
+            waiting = self._held or self._writes
+            following = waiting[0] if waiting else None
+            self._head_closed = (self._run_writes >= head_writes or room < 0
+                                 or (type(following) is str and len(following) > room))
+        return self._head_closed
+
+    def _left_out_locked(self, items, hold=False):
+        """Past the host's head: of writes taken, only the last ones its tail holds are sent;
+        the others go as their size. The host would have taken them all through its tail and
+        dropped them, with all it holds there now: the result is the same, byte for byte.
+        Done at the engine's ticks and the run's end once the head is full: nothing can slow down a thread writing
+        through a kept sys.stdout.write (a C-level append), and sending its flood would take
+        seconds and, with a few such threads, more memory than the worker has.
+        With hold (the engine's ticks) the tail's writes are kept here until a later take:
+        most are left out by the next tick, and sending a tail (up to half the output
+        limit) at every tick would cost as much as the flood. So fd-level output made
+        meanwhile may reach the host's tail before them, and be counted as dropped in a
+        flood where it would have been kept."""
+        if self._held:
+            items, self._held = self._held + items, []
+        if not self._head_full():
             return items
-        head_bytes, head_writes, _, tail_writes = self._limits
-        head_full = self._run_writes >= head_writes or self._run_bytes > head_bytes
-        if not head_full or len(items) <= tail_writes + FRAME_WRITES:
+        _, _, tail_bytes, tail_writes = self._limits
+        kept = _tail_holding(items, tail_bytes, tail_writes)
+        if kept is None:
             return items
-        left_out = items[:-tail_writes]
-        try:
-            joined = "".join(left_out)
-        except TypeError:  # stderr writes, or what is not a str, among them: all sent
-            return items
-        size = len(joined) if joined.isascii() else len(joined.encode("utf-8", "surrogatepass"))
+        if kept < len(items):
+            if hold and _PYLIBC is not None:
+                # a tick's skip goes in a send that keeps the GIL (see _send_batch_locked):
+                # a system call that let it go would hand it to the writing threads,
+                # which then run until the switch interval is up, and the backlog grows
+                self._frames, self._batch = 0, []
+                try:
+                    self._skip_locked(items[:-kept])
+                    self._send_batch_locked()
+                finally:
+                    self._batch = None
+            else:
+                self._skip_locked(items[:-kept])
+            items = items[-kept:]
+        if hold:
+            self._held = items
+            return []
+        return items
+
+    def _skip_locked(self, left_out):
+        # all exact strs (see _tail_holding)
+        if _one_text(left_out):
+            first = left_out[0]
+            each = len(first) if first.isascii() else len(first.encode("utf-8", "surrogatepass"))
+            self._frame({"t": "skip", "bytes": each * len(left_out)})
+            return
+        size = sum(map(len, left_out))
+        if not all(map(str.isascii, left_out)):
+            size += sum(len(t.encode("utf-8", "surrogatepass")) - len(t)
+                        for t in itertools.filterfalse(str.isascii, left_out))
         self._frame({"t": "skip", "bytes": size})
-        return items[-tail_writes:]
+
+    def drop_late(self):
+        """Drops writes no run will take: made between runs, or into the first list while a
+        run takes from a list of its own. Threads the code left writing through a kept
+        sys.stdout.write (a C-level append) would otherwise grow them until the next run
+        without such threads, or until the worker runs out of memory."""
+        with self._lock:
+            if self._run is None:
+                self._writes.clear()
+            if self._writes is not self._home:
+                self._home.clear()
 
     def _install_locked(self, writers):
         self._streams[0].write, self._streams[1].write = writers
@@ -255,21 +323,31 @@ class OutputBuffer:
         with self._lock:
             self._end_at = len(self._writes)
 
-    def end(self, max_writes):
+    def end(self, max_writes, threads_running=False):
         """Ends the run. A few short writes still buffered (up to max_writes, END_GROUP_CHARS)
-        are returned as groups, to go with the result; more are sent as frames now."""
+        are returned as groups, to go with the result; more are sent as frames now: with
+        threads of the code still running, in one send that keeps the GIL (they would take
+        it at every system call of a send that let it go, for as long as it sends)."""
         for stream in self._streams:
             stream.write = _dropped_write
         with self._lock:
-            items = self._left_out_locked(self._take_locked())
-            self._end_at = None
-            groups = []
-            if len(items) <= max_writes:
-                items = _normalized(items)
-            if len(items) > max_writes or _chars(items) > END_GROUP_CHARS:
-                self._send_locked(items)
-            elif items:
-                groups = [[s, texts] for s, texts in _by_stream(items)]
+            batched = threads_running and _PYLIBC is not None
+            if batched:
+                self._frames, self._batch = 0, []
+            try:
+                items = self._left_out_locked(self._take_locked())
+                self._end_at = None
+                groups = []
+                if len(items) <= max_writes:
+                    items = _normalized(items)
+                if len(items) > max_writes or _chars(items) > END_GROUP_CHARS:
+                    self._send_locked(items)
+                elif items:
+                    groups = [[s, texts] for s, texts in _by_stream(items)]
+                if batched and self._batch:
+                    self._send_batch_locked()
+            finally:
+                self._batch = None
             self._run = None
         return groups
 
@@ -343,13 +421,27 @@ class OutputBuffer:
                 most = self._take_at[0] if bounded else None
                 if between_frames is not None:
                     most = min(FLOOD_TAKE, 4 * self._take_at[0]) if self._flooding else self._take_at[0]
+                ticking = between_frames is not None
+                past_head = ticking and self._head_full()
+                if past_head:  # only the tail's worth is sent: the backlog goes in big steps
+                    most = PAST_HEAD_TAKE
+                    if len(self._writes) > FRAME_WRITES:
+                        self.on_flood()
                 items = self._take_locked(most)
+                if ticking or self._held:
+                    items = self._left_out_locked(items, hold=ticking)
+                steps = 1  # the deadline checked between them
+                while (past_head and not items and len(self._writes) >= PAST_HEAD_TAKE
+                       and steps < PAST_HEAD_STEPS and not between_frames()):
+                    items = self._left_out_locked(self._take_locked(PAST_HEAD_TAKE), hold=True)
+                    steps += 1
                 if items:
                     self._between, self._frames, self._sent_bytes = between_frames, 0, 0
                     # (never without libc to call: only its send can keep the GIL)
                     if between_frames is not None and _PYLIBC is not None and (
                             self._flooding or len(self._writes) > FRAME_WRITES):
                         self._flooding = True  # for the rest of the run
+                        self.on_flood()
                         self._between, self._batch = None, []
                     try:
                         self._send_locked(items)
@@ -501,6 +593,35 @@ def _exact_str(text):
 _STDERR = object()  # tags a stderr write in the list of writes
 
 
+def _tail_holding(items, tail_bytes, tail_writes):
+    """How many of the last writes fill a tail of tail_bytes and tail_writes as the host
+    keeps it (it ignores empty writes and cuts the oldest one to the byte limit); None
+    unless they are all exact strs, none of the last ones empty (what else the host would
+    make of them is not worked out here: they are all sent)."""
+    if set(map(type, items)) != _ONLY_STR:
+        return None
+    if _one_text(items):  # the same write over and over, a flood's usual shape: no sums
+        size = len(items[0])
+        return None if size == 0 else min(len(items), tail_writes, tail_bytes // size + 1)
+    last = items[-tail_writes:]
+    if "" in last:
+        return None
+    # characters are at most the UTF-8 bytes: the writes whose characters pass the byte
+    # limit pass it in bytes too, or sooner (then one or more is sent than the tail keeps)
+    chars = list(itertools.accumulate(map(len, reversed(last))))
+    if chars[-1] > tail_bytes:
+        return bisect.bisect_right(chars, tail_bytes) + 1
+    return len(last)
+
+
+_ONLY_STR = {str}
+
+
+def _one_text(texts):
+    """Whether exact strs are all one text (mostly one object: compared by identity)."""
+    return texts.count(texts[0]) == len(texts)
+
+
 def _take_for(writes):
     """How many writes make about BACKLOG_BYTES, judged from the first few (exact strs by
     their length, anything else as one character: len() of a subclass would be the code's)."""
@@ -616,6 +737,12 @@ class Alarm:
     def disarm(self):
         self._settime(self.fd, 0, self._off_ref, None)
 
+    def arm_every(self, seconds):
+        spec = _Itimerspec()
+        spec.it_value.tv_sec, spec.it_value.tv_nsec = divmod(int(seconds * 1e9), 1_000_000_000)
+        spec.it_interval.tv_sec, spec.it_interval.tv_nsec = spec.it_value.tv_sec, spec.it_value.tv_nsec
+        self._settime(self.fd, 0, ctypes.byref(spec), None)
+
     def clear(self):
         try:
             os.read(self.fd, 8)
@@ -649,6 +776,11 @@ def _link_open_file(fd, path):
             raise FileExistsError(errno.EEXIST, "File exists", path)
         _LINK_BY_FD[0] = False
     os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+
+
+def _inode(fd):
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
 
 
 def _host_gone():
@@ -1028,14 +1160,22 @@ class Worker:
         self.engine_ident = None  # the engine thread starts with the first run
         self.engine_running = False
         self.output = OutputBuffer(self.control)
+        self.output.on_flood = lambda: self._hurry(always=True)
         self.tick = FLUSH_AFTER_SECONDS
         self.ticks_wrote = True  # a tick of the last run sent output: the next one ticks soon
         self.module = None
         self.prepared = None  # the directory the next run is prepared for, if it is
         self.spawned = False  # whether a run has started a process (see _usage)
         self.runfile_fd = None  # the next run's file, nameless, when made ahead
+        self.runfile_named = None  # this run's file, open until its result is sent
+        self.runfile_inode = None  # which file the one made ahead is
+        self.usage_mark = None  # resources used when the worker last went idle (see _prepare_ahead)
+        self.hurried = None  # the code's switch interval while a run ends in a hurry (see _hurry)
         self._install_streams()
-        signal.signal(signal.SIGINT, self._on_sigint)
+        # one object, set and compared through _signal's own functions: signal.signal and
+        # getsignal look every handler up in an enum, which raises for a function
+        self.idle_sigint = self._on_sigint
+        _signal.signal(signal.SIGINT, self.idle_sigint)
         _ENGINE = self
 
     def _connect_pair(self, generation):
@@ -1128,6 +1268,7 @@ class Worker:
                             engaged = True
                     elif engaged:
                         self.commands.read(block=False)
+                self.output.drop_late()
                 # the deadline first, and again between the frames of a flush: sending a
                 # flood's backlog takes as long as the host needs to read it
                 fired = self._interrupt_if_due()
@@ -1181,9 +1322,33 @@ class Worker:
                 st.timed_out = True
             else:
                 st.interrupted = True
+        self._hurry()
         # not after a flush: that waits for the host to take the output (the run's end
         # sends what is left)
         signal.pthread_kill(self.main_ident, signal.SIGINT)
+
+    def _hurry(self, always=False):
+        """While a run ends with threads of the code's running, or floods its output past
+        the head: the GIL changes hands more often until its result is sent. The main
+        thread waits for the GIL after every system call it makes, and the engine thread
+        at every bytecode while it counts a flood; CPython hands it to any waiting thread,
+        and each busy thread keeps it for the switch interval (5 ms): with a few of them
+        an interrupted run took a second or more to end, and a flood from a few threads
+        grew faster than the engine could count it. The code's own interval is set back
+        afterwards."""
+        with self.state.lock:
+            if self.hurried is None and (always or self._other_threads() > 0):
+                self.hurried = sys.getswitchinterval()
+                sys.setswitchinterval(HURRY_SWITCH_SECONDS)
+
+    def _unhurry(self):
+        if self.hurried is None:
+            return
+        with self.state.lock:
+            if self.hurried is not None:
+                if sys.getswitchinterval() == HURRY_SWITCH_SECONDS:  # not changed since
+                    sys.setswitchinterval(self.hurried)
+                self.hurried = None
 
     # -- runs
 
@@ -1267,7 +1432,7 @@ class Worker:
             self.workdir = self.path = self.module = self.prepared = None
             self.ticks_wrote = True
             sys.stdout, sys.stderr = self.stdout, self.stderr
-            signal.signal(signal.SIGINT, self._on_sigint)
+            _signal.signal(signal.SIGINT, self.idle_sigint)
             self.alarm.disarm()
             self.alarm.clear()
             linecache.clearcache()
@@ -1300,7 +1465,7 @@ class Worker:
             # warnings say runfile.py; __file__ stays the absolute path
             code_obj = compile(code, self.file_name, "exec", dont_inherit=True)
             # the C default handler adds no frame of ours to the user's traceback
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _signal.signal(signal.SIGINT, _signal.default_int_handler)
             st = self.state
             with st.lock:
                 if st.pending_interrupt == st.run_id:
@@ -1314,7 +1479,7 @@ class Worker:
             return e
         finally:
             self.state.in_user_code = False
-            signal.signal(signal.SIGINT, self._on_sigint)
+            _signal.signal(signal.SIGINT, self.idle_sigint)
         return None
 
     def _prepare(self, workdir, uid):
@@ -1349,26 +1514,41 @@ class Worker:
         if self.runfile_fd is None:
             try:
                 self.runfile_fd = os.open(self.workdir, os.O_WRONLY | os.O_TMPFILE | os.O_CLOEXEC, 0o644)
+                self.runfile_inode = _inode(self.runfile_fd)
             except (OSError, AttributeError):  # a file system without nameless files
                 self.runfile_fd = None
 
     def _write_runfile(self, data):
-        """runfile.py holds the run's code while it runs, as the reference's does."""
+        """runfile.py holds the run's code while it runs, as the reference's does. The file
+        made ahead is closed once the result is sent (see _close_runfile)."""
+        if self.runfile_named is not None:  # a run that failed before its result
+            self._close_runfile()
         fd, self.runfile_fd = self.runfile_fd, None
         if fd is not None:
             try:
                 _write_all(fd, data)
                 _link_open_file(fd, self.path)
+                self.runfile_named = fd
                 return
             except OSError:  # say, a runfile.py already there (the code's): made as below
-                pass
-            finally:
                 os.close(fd)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
             _write_all(fd, data)
         finally:
             os.close(fd)
+
+    def _close_runfile(self):
+        """Closes the run's file, unless the code closed that descriptor and it is now another
+        file's (say, one the code opened and keeps for its next runs)."""
+        fd, self.runfile_named = self.runfile_named, None
+        if fd is None:
+            return
+        try:
+            if _inode(fd) == self.runfile_inode:
+                os.close(fd)
+        except OSError:  # closed by the code
+            pass
 
     def run(self, msg, rehearsal=False):
         run_id = msg["run"]
@@ -1378,6 +1558,8 @@ class Worker:
         token = msg["marker"].encode("ascii")
         # threads other than this one and the engine's: an earlier run may have started them
         others = self._other_threads() > 0
+        if others:  # they may be busy: this thread waits for the GIL at every system call
+            self._hurry()
         if others or self.prepared != msg["workdir"]:
             # not prepared while waiting, or a thread of an earlier run may have undone it
             self._prepare(msg["workdir"], msg.get("uid"))
@@ -1388,7 +1570,10 @@ class Worker:
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
         linecache.cache[self.file_name] = (len(code), None, code.splitlines(True), self.file_name)
 
-        usage_before = _usage(self.spawned)
+        # resources used so far: as the worker went idle after the last run, if it was
+        # prepared then (it has only waited and read this command since), else now
+        usage_before = self.usage_mark if self.usage_mark is not None else _usage(self.spawned)
+        self.usage_mark = None
         started = time.perf_counter()
         with st.lock:
             st.run_id = run_id
@@ -1416,6 +1601,7 @@ class Worker:
             sys.stderr.flush()
             os._exit(_exit_code(exc) if isinstance(exc, SystemExit) else (1 if exc is not None else 0))
         exec_time = time.perf_counter() - started
+        self._hurry()
         self.output.code_ended()
         with st.lock:
             st.in_user_code = False
@@ -1425,11 +1611,9 @@ class Worker:
                 st.pending_interrupt = None
         with self.runs_ready:
             st.busy = bool(self.runs)
-        if not st.busy:
-            self.alarm.disarm()
-        if signal.getsignal(signal.SIGINT) != self._on_sigint:
+        if _signal.getsignal(signal.SIGINT) is not self.idle_sigint:
             # an interrupt landed in _execute's clean-up, before it put the handler back
-            signal.signal(signal.SIGINT, self._on_sigint)
+            _signal.signal(signal.SIGINT, self.idle_sigint)
 
         # the traceback goes with the result: the Java side puts it last in the output
         done = self._describe(exc, timed_out, interrupted)
@@ -1445,7 +1629,8 @@ class Worker:
         # The raw pair can serve the next run too when nothing else can write to it: no
         # process below the worker (it is a subreaper, so no orphan escapes that check)
         # and no thread but the engine's.
-        reuse = self._other_threads() == 0 and (not _SPAWNED[0] or not _children_of(os.getpid()))
+        threads_left = self._other_threads() > 0
+        reuse = not threads_left and (not _SPAWNED[0] or not _children_of(os.getpid()))
         if _SPAWNED[0] and self.memory_group:
             # a child killed at the memory limit of the session's processes together (had it
             # been this process, the zygote would say so)
@@ -1456,7 +1641,7 @@ class Worker:
         _SPAWNED[0] = False
         done["next_pair"] = "same" if reuse else "new"
         # The last Python-level output goes with the result.
-        groups = self.output.end(END_GROUP_WRITES)
+        groups = self.output.end(END_GROUP_WRITES, threads_running=threads_left)
         if groups:
             done["g"] = groups
         if reuse and not _unread(self.out_fd) and not _unread(self.err_fd):
@@ -1473,11 +1658,22 @@ class Worker:
                 _write_all(fd, token + b"e\x01\x00")
         if rehearsal:  # nothing goes out, no connection changes
             _dumps(done)
+            self._close_runfile()
             return
         self.control.send(done)
+        # after the result: what only the next run needs, or nothing does
+        self._unhurry()
+        self._close_runfile()
+        if threads_left:
+            # the engine thread drops what they write while no run takes it (see drop_late)
+            self.alarm.arm_every(LATE_DROP_EVERY_SECONDS)
+        elif not st.busy:  # a run that lasted less than the alarm's first time: it never rang
+            self.alarm.disarm()
         if reuse:
             self.next_pair = (self.out_fd, self.err_fd)
             self._prepare_ahead(msg.get("uid"))
+            if self.prepared is not None:
+                self.usage_mark = _usage(self.spawned)
         else:
             self.next_pair = self._connect_pair(run_id + 1)
 

@@ -93,7 +93,15 @@ public final class OutputRecorder {
     }
 
     private void recordOne(StdStream stream, String text) {
-        if (closed || text.isEmpty()) {
+        if (closed) {
+            return;
+        }
+        if (text.isEmpty()) {
+            // not kept, but counted in the head as every write is (packed ones too): a worker
+            // that leaves writes out past the head judges it full by the writes it sent
+            if (tail.isEmpty() && headCount < headWrites) {
+                headCount++;
+            }
             return;
         }
         if (listener != null) {
@@ -114,9 +122,9 @@ public final class OutputRecorder {
     }
 
     /**
-     * Writes the worker left out at the run's end: it does so only past the head, followed
-     * by as many writes as the tail holds, so everything in the tail now and all of these
-     * would have been dropped: counted, never silently lost.
+     * Writes the worker left out: it does so only past the head, followed by enough writes
+     * to fill the tail, so everything in the tail now and all of these would have been
+     * dropped: counted, never silently lost.
      */
     public synchronized void skipped(long bytes) {
         if (closed) {
