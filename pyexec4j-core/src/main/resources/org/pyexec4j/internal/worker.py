@@ -168,19 +168,18 @@ class OutputBuffer:
         self._writes = self._home
         self._plain_append = self._home_append
         self._append = self._plain_append  # what the write functions append with
-        self._writers = self._make_writers(self._plain_append)
-        self._throttle_at = [BACKLOG_WRITES]  # throttled writers flush themselves at this many writes
+        self._throttle_at = [BACKLOG_WRITES]  # the write functions flush themselves at this many writes
         self._take_at = [None]  # the engine thread's ticks take at most this many (set per run)
-        # a writer that flushes itself takes about a tick's worth: an interrupt waits while
-        # this thread sends (see flush), so not for a whole backlog
-        self._throttled = self._make_writers(self._plain_append, self._writes, self._flush_some, self._throttle_at)
-        # the cells begin() and _use_list() set: every write function's append, the
-        # throttled ones' list (the plain ones have none: their limit is None)
-        self._cells = {name: [w.__closure__[w.__code__.co_freevars.index(name)] for w in writers]
-                       for name, writers in (("append", (*self._writers, *self._throttled)),
-                                             ("writes", self._throttled))}
+        # The write functions (stdout's bare append aside): one that finds a backlog flushes
+        # it itself, so that threads writing faster than the host reads wait for it, as on a
+        # full pipe, even through a write function they kept. It takes about a tick's worth:
+        # an interrupt waits while this thread sends (see flush), so not for a whole backlog.
+        self._writers = self._make_writers(self._plain_append, self._writes, self._flush_some, self._throttle_at)
+        # the cells begin() and _use_list() set: every write function's append and list
+        self._cells = {name: [w.__closure__[w.__code__.co_freevars.index(name)] for w in self._writers]
+                       for name in ("append", "writes")}
         # a TypeError raised in a write shows the user's line, not these
-        _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, *self._throttled, _exact_str, _dropped_write))
+        _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, _exact_str, _dropped_write))
         self._run = None  # (run id, sync token, raw fds) while a run is active
         self._between = None  # during a tick's flush: the engine's deadline check
         self._frames = 0  # frames sent by the flush in progress
@@ -189,6 +188,7 @@ class OutputBuffer:
         self._end_at = None  # once the run's code has ended: how many writes are the run's
         self._limits, self._run_writes, self._run_bytes = None, 0, 0
         self._held = []  # the last writes past the head, for the tail (see _left_out_locked)
+        self._left_out = [0, 0]  # writes and bytes the flush in progress left out
         self._head_closed = False  # the host's head is full (see _head_full)
         self._flooding = False  # a tick of this run found more than a frame's worth waiting
         self._main = threading.get_ident()
@@ -257,19 +257,29 @@ class OutputBuffer:
         Done at the engine's ticks and the run's end once the head is full: nothing can slow down a thread writing
         through a kept sys.stdout.write (a C-level append), and sending its flood would take
         seconds and, with a few such threads, more memory than the worker has.
-        With hold (the engine's ticks) the tail's writes are kept here until a later take:
+        With hold (every flush; not the run's end) the tail's writes are kept here until a later take:
         most are left out by the next tick, and sending a tail (up to half the output
         limit) at every tick would cost as much as the flood. So fd-level output made
         meanwhile may reach the host's tail before them, and be counted as dropped in a
         flood where it would have been kept."""
+        if hold and not items:  # nothing new (say, writers flushing after the code ended)
+            return items
         if self._held:
             items, self._held = self._held + items, []
-        if not self._head_full():
+        if not self._limits:
             return items
+        head = []
+        if not self._head_full():
+            fit = self._head_room(items)
+            if fit >= len(items):
+                return items
+            # what may still fit in the head goes as it is; the rest is past it
+            head, items = items[:fit], items[fit:]
+            self._head_closed = True
         _, _, tail_bytes, tail_writes = self._limits
         kept = _tail_holding(items, tail_bytes, tail_writes)
         if kept is None:
-            return items
+            return head + items
         if kept < len(items):
             if hold and _PYLIBC is not None:
                 # a tick's skip goes in a send that keeps the GIL (see _send_batch_locked):
@@ -286,21 +296,39 @@ class OutputBuffer:
             items = items[-kept:]
         if hold:
             self._held = items
-            return []
-        return items
+            return head
+        return head + items
+
+    def _head_room(self, items):
+        """How many of these writes may still go to the host's head: at least as many as
+        fit (characters stand for bytes, which are as many or more), all of them when
+        they are not all exact strs (then nothing is left out)."""
+        if not items:
+            return 0
+        head_bytes, head_writes, _, _ = self._limits
+        n = min(len(items), head_writes - self._run_writes)
+        room = head_bytes - self._run_bytes
+        sample = items[:16]
+        if n == len(items) and set(map(type, sample)) == _ONLY_STR and 2 * n * max(map(len, sample)) < room:
+            return n  # by far (most runs: a tick's writes are not half the head)
+        if set(map(type, items)) != _ONLY_STR:
+            return len(items)
+        return bisect.bisect_right(list(itertools.accumulate(map(len, items[:n]))), room)
 
     def _skip_locked(self, left_out):
         # all exact strs (see _tail_holding)
         if _one_text(left_out):
             first = left_out[0]
             each = len(first) if first.isascii() else len(first.encode("utf-8", "surrogatepass"))
-            self._frame({"t": "skip", "bytes": each * len(left_out)})
-            return
-        size = sum(map(len, left_out))
-        if not all(map(str.isascii, left_out)):
-            size += sum(len(t.encode("utf-8", "surrogatepass")) - len(t)
-                        for t in itertools.filterfalse(str.isascii, left_out))
+            size = each * len(left_out)
+        else:
+            size = sum(map(len, left_out))
+            if not all(map(str.isascii, left_out)):
+                size += sum(len(t.encode("utf-8", "surrogatepass")) - len(t)
+                            for t in itertools.filterfalse(str.isascii, left_out))
         self._frame({"t": "skip", "bytes": size})
+        self._left_out[0] += len(left_out)
+        self._left_out[1] += size
 
     def drop_late(self):
         """Drops writes no run will take: made between runs, or into the first list while a
@@ -352,17 +380,17 @@ class OutputBuffer:
         return groups
 
     @staticmethod
-    def _make_writers(append, writes=None, flush=None, limit=None):
+    def _make_writers(append, writes, flush, limit):
         """The write() of stdout and of stderr, around an append that begin() sets for each
-        run. With writes and flush (throttled), a write that finds limit[0] writes waiting
-        sends them itself: a thread that writes faster than the host takes its output waits
-        for it, as with a pipe, instead of filling memory."""
+        run. A write that finds limit[0] writes waiting sends them itself: a thread that
+        writes faster than the host takes its output waits for it, as with a pipe, instead
+        of filling memory."""
         # named write: a wrong call's message says write(), as a file's would
         def write(text):
             if type(text) is not str:
                 text = _exact_str(text)
             append(text)
-            if writes is not None and len(writes) >= limit[0]:
+            if len(writes) >= limit[0]:
                 flush()
             return len(text)
 
@@ -372,7 +400,7 @@ class OutputBuffer:
             if type(text) is not str:
                 text = _exact_str(text)
             append((text, _STDERR))
-            if writes is not None and len(writes) >= limit[0]:
+            if len(writes) >= limit[0]:
                 flush()
             return len(text)
 
@@ -428,13 +456,22 @@ class OutputBuffer:
                     if len(self._writes) > FRAME_WRITES:
                         self.on_flood()
                 items = self._take_locked(most)
-                if ticking or self._held:
-                    items = self._left_out_locked(items, hold=ticking)
+                taken, self._left_out = len(items), [0, 0]
+                # past the head, the tail's worth waits for the run's end, also when the
+                # code writes at the fd level (a flush per os.write would send it)
+                items = self._left_out_locked(items, hold=True)
                 steps = 1  # the deadline checked between them
                 while (past_head and not items and len(self._writes) >= PAST_HEAD_TAKE
                        and steps < PAST_HEAD_STEPS and not between_frames()):
-                    items = self._left_out_locked(self._take_locked(PAST_HEAD_TAKE), hold=True)
+                    more = self._take_locked(PAST_HEAD_TAKE)
+                    taken += len(more)
+                    items = self._left_out_locked(more, hold=True)
                     steps += 1
+                left_writes, left_bytes = self._left_out
+                if left_writes >= BACKLOG_WRITES or left_bytes >= BACKLOG_BYTES:
+                    # the code writes faster than the ticks count it: the writing threads
+                    # count it themselves from now on (see _throttle_locked)
+                    self._throttle_locked(max(1, left_bytes // left_writes))
                 if items:
                     self._between, self._frames, self._sent_bytes = between_frames, 0, 0
                     # (never without libc to call: only its send can keep the GIL)
@@ -453,17 +490,21 @@ class OutputBuffer:
                     per_write = max(1, self._sent_bytes // len(items))
                     self._take_at[0] = max(PACK_AT_WRITES, min(FLUSH_TAKE, BACKLOG_BYTES // per_write))
                     if len(items) >= BACKLOG_WRITES or self._sent_bytes >= BACKLOG_BYTES:
-                        # the code writes faster than the ticks take it: from now on in
-                        # this run, the writing threads flush themselves
-                        self._throttle_at[0] = max(PACK_AT_WRITES, min(BACKLOG_WRITES, BACKLOG_BYTES // per_write))
-                        self._install_locked(self._throttled)
+                        self._throttle_locked(per_write)
                     return True
                 if sync:
                     self._frame({"t": "out", "g": []})
-                return False
+                return taken > 0  # past the head: counted, not sent
         finally:
             if masked:
                 _signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT_ONLY)
+
+    def _throttle_locked(self, per_write):
+        """The code writes faster than the ticks take it: from now on in this run, the
+        writing threads flush themselves (all but stdout's bare append, which a thread
+        may have kept: the ticks and the GIL's switch interval are all that holds it)."""
+        self._throttle_at[0] = max(PACK_AT_WRITES, min(BACKLOG_WRITES, BACKLOG_BYTES // per_write))
+        self._install_locked(self._writers)
 
     def _flush_some(self):
         self.flush(bounded=True)
