@@ -254,14 +254,14 @@ class OutputBuffer:
         """Past the host's head: of writes taken, only the last ones its tail holds are sent;
         the others go as their size. The host would have taken them all through its tail and
         dropped them, with all it holds there now: the result is the same, byte for byte.
-        Done at the engine's ticks and the run's end once the head is full: nothing can slow down a thread writing
+        Done at every flush and at the run's end: nothing can slow down a thread writing
         through a kept sys.stdout.write (a C-level append), and sending its flood would take
         seconds and, with a few such threads, more memory than the worker has.
-        With hold (every flush; not the run's end) the tail's writes are kept here until a later take:
-        most are left out by the next tick, and sending a tail (up to half the output
-        limit) at every tick would cost as much as the flood. So fd-level output made
-        meanwhile may reach the host's tail before them, and be counted as dropped in a
-        flood where it would have been kept."""
+        With hold (every flush; not the run's end) the tail's writes are kept here until a
+        later take: most are left out by the next one, and sending a tail (up to half the
+        output limit) at every flush would cost as much as the flood. So fd-level output
+        made meanwhile may reach the host's tail before them, and be counted as dropped in
+        a flood where it would have been kept."""
         if hold and not items:  # nothing new (say, writers flushing after the code ended)
             return items
         if self._held:
@@ -318,9 +318,7 @@ class OutputBuffer:
     def _skip_locked(self, left_out):
         # all exact strs (see _tail_holding)
         if _one_text(left_out):
-            first = left_out[0]
-            each = len(first) if first.isascii() else len(first.encode("utf-8", "surrogatepass"))
-            size = each * len(left_out)
+            size = _utf8_size(left_out[0]) * len(left_out)
         else:
             size = sum(map(len, left_out))
             if not all(map(str.isascii, left_out)):
@@ -642,7 +640,7 @@ def _tail_holding(items, tail_bytes, tail_writes):
     if set(map(type, items)) != _ONLY_STR:
         return None
     if _one_text(items):  # the same write over and over, a flood's usual shape: no sums
-        size = len(items[0])
+        size = _utf8_size(items[0])
         return None if size == 0 else min(len(items), tail_writes, tail_bytes // size + 1)
     last = items[-tail_writes:]
     if "" in last:
@@ -656,6 +654,10 @@ def _tail_holding(items, tail_bytes, tail_writes):
 
 
 _ONLY_STR = {str}
+
+
+def _utf8_size(text):
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def _one_text(texts):
