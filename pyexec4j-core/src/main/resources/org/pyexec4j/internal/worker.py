@@ -49,7 +49,7 @@ FRAME_CHARS = 16 << 20  # the most characters an output frame carries; a longer 
 FRAME_WRITES = 1 << 17  # and the most writes: the host reads a frame in a few ms
 FLUSH_TAKE = 4 * FRAME_WRITES  # the most writes a tick of the engine thread takes
 FLOOD_TAKE = 16 * FRAME_WRITES  # and in a run that floods it (the host reads them in ~0.2 s)
-PAST_HEAD_TAKE = 16 * FRAME_WRITES  # a step of a tick past the head of the output (counted, not sent)
+PAST_HEAD_TAKE = 16 * FRAME_WRITES  # a tick's step past the head of the output (counted, not sent)
 PAST_HEAD_STEPS = 16  # the most steps a tick makes
 END_GROUP_WRITES = 64  # the most writes that go with a run's result, as JSON, rather than as frames
 END_GROUP_CHARS = 1 << 16  # and the most characters
@@ -193,7 +193,7 @@ class OutputBuffer:
         self._flooding = False  # a tick of this run found more than a frame's worth waiting
         self._main = threading.get_ident()
         self._streams = ()
-        self.on_flood = lambda: None  # a tick found a backlog of more than a frame
+        self.on_flood = lambda: None  # called by a tick that finds more than a frame's worth waiting
 
     def serve(self, stdout, stderr):
         """The streams whose write() this buffer sets for each run."""
