@@ -484,6 +484,25 @@ class OutputCaptureTest {
     }
 
     @Test
+    void writesThatAreNotStrsArePastTheHeadCountedAsTheirNotes() {
+        // 200 000 bytes objects through the list's own append: each stands for a note on
+        // stderr; past the head the worker counts the notes it leaves out, exactly
+        try (Interpreter small = Interpreter.builder().outputLimitBytes(1 << 20).build()) {
+            ExecutionResult r = small.run("import sys\nw = sys.stdout.write\nfor i in range(200000):\n    w(b'x')");
+            String note = r.termOut().get(0);
+            assertThat(note).startsWith("[pyexec4j: a write to sys.stdout was dropped").endsWith("not bytes]\n");
+            // the notes kept, the oldest one in the tail cut to the byte limit
+            List<String> kept = r.termOut().subList(0, r.termOut().size() - 1).stream()
+                    .filter(t -> note.endsWith(t)).toList();
+            long total = 200000L * note.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            long keptBytes = kept.stream().mapToLong(t -> t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).sum();
+            assertThat(keptBytes + r.droppedBytes()).isEqualTo(total);
+            assertThat(kept.size()).isLessThan(200000);
+            assertThat(r.termOut().get(r.termOut().size() - 3)).isEqualTo(note);
+        }
+    }
+
+    @Test
     void writesOfThreadsLeftRunningDoNotPileUpBetweenRuns() throws InterruptedException {
         // the threads write through a kept sys.stdout.write (the list's own append) after
         // their run has ended; what no run takes is dropped, not kept until the next run

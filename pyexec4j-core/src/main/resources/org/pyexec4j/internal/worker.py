@@ -277,7 +277,7 @@ class OutputBuffer:
             head, items = items[:fit], items[fit:]
             self._head_closed = True
         _, _, tail_bytes, tail_writes = self._limits
-        kept = _tail_holding(items, tail_bytes, tail_writes)
+        kept, each = _tail_holding(items, tail_bytes, tail_writes)
         if kept is None:
             return head + items
         if kept < len(items):
@@ -287,12 +287,12 @@ class OutputBuffer:
                 # which then run until the switch interval is up, and the backlog grows
                 self._frames, self._batch = 0, []
                 try:
-                    self._skip_locked(items[:-kept])
+                    self._skip_locked(items[:-kept], each)
                     self._send_batch_locked()
                 finally:
                     self._batch = None
             else:
-                self._skip_locked(items[:-kept])
+                self._skip_locked(items[:-kept], each)
             items = items[-kept:]
         if hold:
             self._held = items
@@ -311,14 +311,18 @@ class OutputBuffer:
         sample = items[:16]
         if n == len(items) and set(map(type, sample)) == _ONLY_STR and 2 * n * max(map(len, sample)) < room:
             return n  # by far (most runs: a tick's writes are not half the head)
-        if set(map(type, items)) != _ONLY_STR:
-            return len(items)
+        measurable, each = _sizes(items)
+        if not measurable:
+            return len(items)  # nothing is left out
+        if each is not None:  # all one size: as many as fit
+            return min(n, room // each) if each else n
         return bisect.bisect_right(list(itertools.accumulate(map(len, items[:n]))), room)
 
-    def _skip_locked(self, left_out):
-        # all exact strs (see _tail_holding)
-        if _one_text(left_out):
-            size = _utf8_size(left_out[0]) * len(left_out)
+    def _skip_locked(self, left_out, each):
+        """Sends the UTF-8 size of writes left out: each, when they are all one size (see
+        _tail_holding), else they are exact strs to measure."""
+        if each is not None:
+            size = each * len(left_out)
         else:
             size = sum(map(len, left_out))
             if not all(map(str.isascii, left_out)):
@@ -634,26 +638,42 @@ _STDERR = object()  # tags a stderr write in the list of writes
 
 def _tail_holding(items, tail_bytes, tail_writes):
     """How many of the last writes fill a tail of tail_bytes and tail_writes as the host
-    keeps it (it ignores empty writes and cuts the oldest one to the byte limit); None
-    unless they are all exact strs, none of the last ones empty (what else the host would
-    make of them is not worked out here: they are all sent)."""
-    if set(map(type, items)) != _ONLY_STR:
-        return None
-    if _one_text(items):  # the same write over and over, a flood's usual shape: no sums
-        size = _utf8_size(items[0])
-        return None if size == 0 else min(len(items), tail_writes, tail_bytes // size + 1)
+    keeps it (it ignores empty writes and cuts the oldest one to the byte limit), and the
+    UTF-8 size of each write when they are all one size. (None, None) unless they are all
+    exact strs, none of the last ones empty, or all of one type that is not a str (each
+    is then the same note); what else the host would make of them is not worked out here:
+    they are all sent."""
+    measurable, each = _sizes(items)
+    if not measurable or each == 0:
+        return None, None
+    if each is not None:
+        return min(len(items), tail_writes, tail_bytes // each + 1), each
     last = items[-tail_writes:]
     if "" in last:
-        return None
+        return None, None
     # characters are at most the UTF-8 bytes: the writes whose characters pass the byte
     # limit pass it in bytes too, or sooner (then one or more is sent than the tail keeps)
     chars = list(itertools.accumulate(map(len, reversed(last))))
     if chars[-1] > tail_bytes:
-        return bisect.bisect_right(chars, tail_bytes) + 1
-    return len(last)
+        return bisect.bisect_right(chars, tail_bytes) + 1, None
+    return len(last), None
 
 
 _ONLY_STR = {str}
+
+
+def _sizes(items):
+    """Whether the UTF-8 sizes of these writes, as the host gets them, can be told without
+    running code of the user's, and the size of each when it is one for all: exact strs
+    (one text over and over, a flood's usual shape, is found by identity) or writes all of
+    one type that is not a str (each is the same note; write(b'...') over and over, say)."""
+    kinds = set(map(type, items))
+    if kinds == _ONLY_STR:
+        return True, (_utf8_size(items[0]) if _one_text(items) else None)
+    kind = kinds.pop() if len(kinds) == 1 else str
+    if kind is str or kind is tuple or issubclass(kind, str):
+        return False, None
+    return True, _utf8_size(_stream_and_text(items[0])[1])
 
 
 def _utf8_size(text):
