@@ -188,7 +188,7 @@ class OutputBuffer:
         self._end_at = None  # once the run's code has ended: how many writes are the run's
         self._limits, self._run_writes, self._run_bytes = None, 0, 0
         self._held = []  # the last writes past the head, for the tail (see _left_out_locked)
-        self._left_out = [0, 0]  # writes and bytes the flush in progress left out
+        self._left_writes = self._left_bytes = 0  # what the flush in progress left out
         self._head_closed = False  # the host's head is full (see _head_full)
         self._flooding = False  # a tick of this run found more than a frame's worth waiting
         self._main = threading.get_ident()
@@ -281,18 +281,14 @@ class OutputBuffer:
         if kept is None:
             return head + items
         if kept < len(items):
+            left_out = items[:-kept]
             if hold and _PYLIBC is not None:
-                # a tick's skip goes in a send that keeps the GIL (see _send_batch_locked):
-                # a system call that let it go would hand it to the writing threads,
-                # which then run until the switch interval is up, and the backlog grows
-                self._frames, self._batch = 0, []
-                try:
-                    self._skip_locked(items[:-kept], each)
-                    self._send_batch_locked()
-                finally:
-                    self._batch = None
+                # a flush's skip goes in a send that keeps the GIL: a system call that let it
+                # go would hand it to the writing threads, which then run until the switch
+                # interval is up, and the backlog grows
+                self._in_one_send_locked(lambda: self._skip_locked(left_out, each))
             else:
-                self._skip_locked(items[:-kept], each)
+                self._skip_locked(left_out, each)
             items = items[-kept:]
         if hold:
             self._held = items
@@ -329,8 +325,8 @@ class OutputBuffer:
                 size += sum(len(t.encode("utf-8", "surrogatepass")) - len(t)
                             for t in itertools.filterfalse(str.isascii, left_out))
         self._frame({"t": "skip", "bytes": size})
-        self._left_out[0] += len(left_out)
-        self._left_out[1] += size
+        self._left_writes += len(left_out)
+        self._left_bytes += size
 
     def drop_late(self):
         """Drops writes no run will take: made between runs, or into the first list while a
@@ -361,25 +357,23 @@ class OutputBuffer:
         for stream in self._streams:
             stream.write = _dropped_write
         with self._lock:
-            batched = threads_running and _PYLIBC is not None
-            if batched:
-                self._frames, self._batch = 0, []
-            try:
-                items = self._left_out_locked(self._take_locked())
-                self._end_at = None
-                groups = []
-                if len(items) <= max_writes:
-                    items = _normalized(items)
-                if len(items) > max_writes or _chars(items) > END_GROUP_CHARS:
-                    self._send_locked(items)
-                elif items:
-                    groups = [[s, texts] for s, texts in _by_stream(items)]
-                if batched and self._batch:
-                    self._send_batch_locked()
-            finally:
-                self._batch = None
+            groups = []
+            if threads_running and _PYLIBC is not None:
+                self._in_one_send_locked(lambda: groups.extend(self._end_locked(max_writes)))
+            else:
+                groups = self._end_locked(max_writes)
             self._run = None
         return groups
+
+    def _end_locked(self, max_writes):
+        items = self._left_out_locked(self._take_locked())
+        self._end_at = None
+        if len(items) <= max_writes:
+            items = _normalized(items)
+        if len(items) > max_writes or _chars(items) > END_GROUP_CHARS:
+            self._send_locked(items)
+            return []
+        return [[s, texts] for s, texts in _by_stream(items)]
 
     @staticmethod
     def _make_writers(append, writes, flush, limit):
@@ -458,7 +452,7 @@ class OutputBuffer:
                     if len(self._writes) > FRAME_WRITES:
                         self.on_flood()
                 items = self._take_locked(most)
-                taken, self._left_out = len(items), [0, 0]
+                taken, self._left_writes, self._left_bytes = len(items), 0, 0
                 # past the head, the tail's worth waits for the run's end, also when the
                 # code writes at the fd level (a flush per os.write would send it)
                 items = self._left_out_locked(items, hold=True)
@@ -469,25 +463,23 @@ class OutputBuffer:
                     taken += len(more)
                     items = self._left_out_locked(more, hold=True)
                     steps += 1
-                left_writes, left_bytes = self._left_out
-                if left_writes >= BACKLOG_WRITES or left_bytes >= BACKLOG_BYTES:
+                if self._left_writes >= BACKLOG_WRITES or self._left_bytes >= BACKLOG_BYTES:
                     # the code writes faster than the ticks count it: the writing threads
                     # count it themselves from now on (see _throttle_locked)
-                    self._throttle_locked(max(1, left_bytes // left_writes))
+                    self._throttle_locked(max(1, self._left_bytes // self._left_writes))
                 if items:
                     self._between, self._frames, self._sent_bytes = between_frames, 0, 0
-                    # (never without libc to call: only its send can keep the GIL)
-                    if between_frames is not None and _PYLIBC is not None and (
-                            self._flooding or len(self._writes) > FRAME_WRITES):
-                        self._flooding = True  # for the rest of the run
-                        self.on_flood()
-                        self._between, self._batch = None, []
                     try:
-                        self._send_locked(items)
-                        if self._batch is not None:
-                            self._send_batch_locked()
+                        # (never without libc to call: only its send can keep the GIL)
+                        if ticking and _PYLIBC is not None and (self._flooding or len(self._writes) > FRAME_WRITES):
+                            self._flooding = True  # for the rest of the run
+                            self.on_flood()
+                            self._between = None
+                            self._in_one_send_locked(lambda: self._send_locked(items))
+                        else:
+                            self._send_locked(items)
                     finally:
-                        self._between, self._batch = None, None
+                        self._between = None
                     # about BACKLOG_BYTES at a time, whatever the size of the writes
                     per_write = max(1, self._sent_bytes // len(items))
                     self._take_at[0] = max(PACK_AT_WRITES, min(FLUSH_TAKE, BACKLOG_BYTES // per_write))
@@ -544,15 +536,22 @@ class OutputBuffer:
             _write_all(fd, token)
         self._channel.send(header, payload)
 
-    def _send_batch_locked(self):
-        """A flooding run's tick: its frames (their tokens first) in one send that keeps the
-        GIL while the host reads it, so the code waits meanwhile, as on a full pipe. Frames
-        sent one by one would let it run between them: the GIL goes to a thread that has
-        waited for it once the sender runs Python code again."""
-        _, token, fds = self._run
-        for fd in fds:
-            _write_all_holding_gil(fd, token * self._frames)
-        self._channel.send_raw_holding_gil(b"".join(self._batch))
+    def _in_one_send_locked(self, send):
+        """Calls send, then sends the frames it made (their tokens first) in one send that
+        keeps the GIL while the host reads it, so the code waits meanwhile, as on a full
+        pipe: a flooding run's ticks, its skips, the end of a run with threads left running.
+        Frames sent one by one would let the code run between them: the GIL goes to a thread
+        that has waited for it once the sender runs Python code again."""
+        self._frames, self._batch = 0, []
+        try:
+            send()
+            if self._batch:
+                _, token, fds = self._run
+                for fd in fds:
+                    _write_all_holding_gil(fd, token * self._frames)
+                self._channel.send_raw_holding_gil(b"".join(self._batch))
+        finally:
+            self._batch = None
 
     def _send_locked(self, items):
         """Sends writes in frames of at most FRAME_WRITES writes and FRAME_CHARS characters."""
@@ -772,6 +771,10 @@ class _Itimerspec(ctypes.Structure):
     _fields_ = [("it_interval", _Timespec), ("it_value", _Timespec)]
 
 
+def _set_timespec(ts, seconds):
+    ts.tv_sec, ts.tv_nsec = divmod(max(1, int(seconds * 1e9)), 1_000_000_000)  # 0 would disarm it
+
+
 class Alarm:
     """A timerfd that wakes the engine thread once a run has lasted a little while (or at
     its deadline, if that comes first). A run that ends before never wakes it: no thread
@@ -792,8 +795,7 @@ class Alarm:
 
     def arm(self, seconds):
         if seconds != self._armed_for:  # mostly the same from run to run
-            ns = max(1, int(seconds * 1e9))  # 0 would disarm it
-            self._spec.it_value.tv_sec, self._spec.it_value.tv_nsec = divmod(ns, 1_000_000_000)
+            _set_timespec(self._spec.it_value, seconds)
             self._armed_for = seconds
         self._settime(self.fd, 0, self._spec_ref, None)
 
@@ -802,8 +804,8 @@ class Alarm:
 
     def arm_every(self, seconds):
         spec = _Itimerspec()
-        spec.it_value.tv_sec, spec.it_value.tv_nsec = divmod(int(seconds * 1e9), 1_000_000_000)
-        spec.it_interval.tv_sec, spec.it_interval.tv_nsec = spec.it_value.tv_sec, spec.it_value.tv_nsec
+        _set_timespec(spec.it_value, seconds)
+        _set_timespec(spec.it_interval, seconds)
         self._settime(self.fd, 0, ctypes.byref(spec), None)
 
     def clear(self):
