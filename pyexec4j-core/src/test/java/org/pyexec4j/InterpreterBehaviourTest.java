@@ -137,6 +137,32 @@ class InterpreterBehaviourTest {
     }
 
     @Test
+    void aTracebackDeeperThanCPythonPrintsKeepsItsInnermostFrames() {
+        // a recursion under a raised limit leaves hundreds of thousands of frames: formatting
+        // them all took longer than the time limit, and the session was killed after its grace
+        ExecutionResult r = py.run("import sys\nsys.setrecursionlimit(200000)\ndef f(): f()\nf()");
+        assertThat(r.excType()).isEqualTo("RecursionError");
+        assertThat(r.ending()).isEqualTo(Ending.RAISED);
+        assertThat(r.excStack()).hasSize(1000).extracting(StackFrame::name).containsOnly("f");
+        assertThat(r.output())
+                .containsPattern("^Traceback \\(most recent call last\\):\n  \\[pyexec4j: \\d{5,6} outer frames left out;"
+                        + " the innermost 1000 follow]\n  File \"runfile.py\", line 3, in f\n")
+                .contains("  [Previous line repeated 997 more times]\n")
+                .endsWith("RecursionError: maximum recursion depth exceeded\n")
+                .doesNotContain("worker.py");
+        // a limit the code sets is honoured as the reference honours it, with nothing left out on our part
+        ExecutionResult limited = py.run("import sys\nsys.setrecursionlimit(200000)\nsys.tracebacklimit = 2\n"
+                + "def f(): f()\nf()");
+        assertThat(limited.excType()).isEqualTo("RecursionError");
+        assertThat(limited.excStack()).extracting(StackFrame::name).containsExactly("<module>", "f");
+        assertThat(limited.output()).doesNotContain("pyexec4j:");
+        // a shallow one is untouched
+        ExecutionResult shallow = py.run("def f(n):\n    return f(n + 1)\nf(0)");
+        assertThat(shallow.excStack()).hasSizeBetween(900, 999).first().isEqualTo(new StackFrame("runfile.py", 3, "<module>", "f(0)"));
+        assertThat(shallow.output()).doesNotContain("pyexec4j:");
+    }
+
+    @Test
     void chainedCausesAreReported() {
         ExecutionResult r = py.run(String.join("\n",
                 "try:",

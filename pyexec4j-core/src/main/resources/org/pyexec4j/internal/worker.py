@@ -60,6 +60,9 @@ PACK_AT_CHARS = 1 << 16
 REINTERRUPT_EVERY_SECONDS = 1.0
 LATE_DROP_EVERY_SECONDS = 0.02  # while threads of ended runs are alive, between runs
 HURRY_SWITCH_SECONDS = 0.0005  # the GIL's switch interval while a run ends with threads running
+# A deeper traceback keeps its innermost frames, as when CPython prints one itself: a
+# recursion under a raised limit leaves a million, and formatting all took seconds
+MAX_TRACEBACK_FRAMES = 1000
 
 try:
     _libc = ctypes.CDLL(None, use_errno=True)
@@ -78,10 +81,14 @@ def _flush_c_stdio():
         _libc.fflush(None)
 
 
+# one encoder for every message: json.dumps with arguments builds a new one per call
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _dumps(obj):
     # ASCII with \u escapes is json's C fast path (twice as fast as UTF-8 for big output), and
     # carries lone surrogates too: the Java side turns those into U+FFFD
-    return json.dumps(obj, separators=(",", ":")).encode("ascii")
+    return _ENCODE(obj).encode("ascii")
 
 
 def _children_of(pid):
@@ -1074,28 +1081,59 @@ def _is_hidden_frame(frame):
     return filename.startswith("<frozen importlib.") or filename.startswith(_IMPORTLIB_DIR)
 
 
-def _strip_stack(te, exc, engine_codes, seen):
+def _strip_stack(te, exc, engine_codes, seen, innermost):
     """Removes the engine's frames (by identity) and importlib's from a traceback and the
-    tracebacks chained to it; te.stack matches exc's traceback entry for entry."""
+    tracebacks chained to it. te.stack holds the innermost entries of exc's traceback (with
+    innermost) or its first ones (a limit the code set). Returns how many of exc's user
+    frames te.stack leaves out."""
     if id(exc) in seen:
-        return
+        return 0
     seen.add(id(exc))
-    kept = {i for i, _ in _user_frames(exc.__traceback__, engine_codes)}
+    user = _user_frames(exc.__traceback__, engine_codes)
+    skipped = _depth(exc.__traceback__) - len(te.stack) if innermost else 0
+    kept = {i - skipped for i, _ in user if i >= skipped}
     te.stack[:] = [f for i, f in enumerate(te.stack) if i in kept and not _is_hidden_frame(f)]
     for chained_te, chained in ((te.__cause__, exc.__cause__), (te.__context__, exc.__context__)):
         if chained_te is not None and chained is not None:
-            _strip_stack(chained_te, chained, engine_codes, seen)
+            _strip_stack(chained_te, chained, engine_codes, seen, innermost)
+    return len(user) - len(kept) if innermost else 0
+
+
+def _depth(tb):
+    depth = 0
+    while tb is not None:
+        depth += 1
+        tb = tb.tb_next
+    return depth
+
+
+def _traceback_limit():
+    """The limit a traceback is formatted with: one the code set in sys.tracebacklimit (as
+    the reference honours it), else the innermost MAX_TRACEBACK_FRAMES (a negative limit)."""
+    return None if getattr(sys, "tracebacklimit", None) is not None else -MAX_TRACEBACK_FRAMES
 
 
 def _format_standard(exc, engine_codes):
-    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    limit = _traceback_limit()
+    tb = exc.__traceback__
+    if limit is not None:
+        # start at the innermost entries: the frames before them cost time to walk even
+        # when the limit leaves them out (chained tracebacks are only cut by the limit)
+        for _ in range(_depth(tb) + limit):
+            tb = tb.tb_next
+    te = traceback.TracebackException(type(exc), exc, tb, limit=limit)
     had_frames = bool(te.stack)
-    _strip_stack(te, exc, engine_codes, set())
+    left_out = _strip_stack(te, exc, engine_codes, set(), innermost=limit is not None)
     lines = list(te.format())
+    at = len(lines) - len(list(te.format_exception_only()))
     if had_frames and not te.stack:
         # e.g. a SyntaxError from compile(): the reference keeps the header line
-        at = len(lines) - len(list(te.format_exception_only()))
         lines.insert(at, "Traceback (most recent call last):\n")
+    elif left_out:
+        # after the header of exc's own traceback (chained ones come before it)
+        header = max(i for i in range(at) if lines[i] == "Traceback (most recent call last):\n")
+        lines.insert(header + 1, f"  [pyexec4j: {left_out} outer frames left out; the innermost "
+                                 f"{MAX_TRACEBACK_FRAMES} follow]\n")
     return "".join(lines)
 
 
@@ -1755,6 +1793,8 @@ class Worker:
             text = text.replace(self.path, self.file_name)
         stack = []
         user_tbs = [tb for _, tb in _user_frames(exc.__traceback__, engine_codes)]
+        if _traceback_limit() is not None:
+            user_tbs = user_tbs[-MAX_TRACEBACK_FRAMES:]  # the frames the traceback shows
         summary = traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in user_tbs)
         for frame in summary:
             filename = self.file_name if frame.filename == self.path else frame.filename
