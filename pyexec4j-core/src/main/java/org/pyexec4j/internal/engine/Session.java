@@ -177,13 +177,16 @@ final class Session implements AutoCloseable {
 
     /**
      * The worker replaced by a fresh one is ended, and the pool refilled, once the fresh
-     * one's run is over: both take CPU that the run should have.
+     * one's run is over: both take CPU that the run should have. A spare is prepared for
+     * the session only once it has asked for a fresh state again (it replaced a worker):
+     * every new session's first run is a fresh one, and preparing one for each of a burst
+     * of new sessions started as many workers again, and ended most, beside their runs.
      */
     private void afterFreshRun(Retirement replaced) {
         if (replaced != null) {
             replaced.run();
         }
-        if (!closed && !name.startsWith(Engine.ANONYMOUS_PREFIX)) {
+        if (replaced != null && !closed && !name.startsWith(Engine.ANONYMOUS_PREFIX)) {
             engine.prepareSpare(name, directory.path(), uid);
         } else {
             engine.refillPool();
