@@ -1125,12 +1125,13 @@ def _format_standard(exc, engine_codes):
     had_frames = bool(te.stack)
     left_out = _strip_stack(te, exc, engine_codes, set(), innermost=limit is not None)
     lines = list(te.format())
-    at = len(lines) - len(list(te.format_exception_only()))
     if had_frames and not te.stack:
         # e.g. a SyntaxError from compile(): the reference keeps the header line
+        at = len(lines) - len(list(te.format_exception_only()))
         lines.insert(at, "Traceback (most recent call last):\n")
     elif left_out:
         # after the header of exc's own traceback (chained ones come before it)
+        at = len(lines) - len(list(te.format_exception_only()))
         header = max(i for i in range(at) if lines[i] == "Traceback (most recent call last):\n")
         lines.insert(header + 1, f"  [pyexec4j: {left_out} outer frames left out; the innermost "
                                  f"{MAX_TRACEBACK_FRAMES} follow]\n")
