@@ -21,6 +21,10 @@ class PackedTextsTest {
         assertThat(packed).containsExactly("a\"\\\n", "\u00e9\u2028", "\uD83D\uDE00");
         assertThat(packed.utf8Length()).isEqualTo(4 + 5 + 4);
         assertThat(fromBytes(packed)).isEqualTo(fromTexts(packed)).isEqualTo("[\"a\\\"\\\\\\n\",\"\u00e9\u2028\",\"\uD83D\uDE00\"]");
+        // empty writes first, between and last make no strings
+        PackedTexts sparse = PackedTexts.split("\0\0x\0\0\0y\0".getBytes(StandardCharsets.UTF_8));
+        assertThat(sparse).containsExactly("x", "y");
+        assertThat(fromBytes(sparse)).isEqualTo(fromTexts(sparse)).isEqualTo("[\"x\",\"y\"]");
     }
 
     @Test
