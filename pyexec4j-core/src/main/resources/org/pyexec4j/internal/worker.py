@@ -85,6 +85,11 @@ def _flush_c_stdio():
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
+# the host's command lines, decoded without json.loads's encoding detection and
+# whitespace checks (the host writes them, one object per line)
+_DECODE_COMMAND = json.JSONDecoder().raw_decode
+
+
 def _dumps(obj):
     # ASCII with \u escapes is json's C fast path (twice as fast as UTF-8 for big output), and
     # carries lone surrogates too: the Java side turns those into U+FFFD
@@ -863,7 +868,10 @@ def _host_gone():
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[_OS_WRITE(fd, view):]
+
+
+_OS_WRITE = os.write  # not the hook the zygote puts in its place for user code (see _prepare_process)
 
 
 class PythonStream(io.TextIOBase):
@@ -989,7 +997,7 @@ class CommandReader:
         self._pending += chunk
         while b"\n" in self._pending:
             line, self._pending = self._pending.split(b"\n", 1)
-            self._handle(json.loads(line))
+            self._handle(_DECODE_COMMAND(line.decode("utf-8", "surrogatepass"))[0])
 
 
 class ControlChannel:
@@ -1255,7 +1263,7 @@ class Worker:
         self.out_fd, self.err_fd = self.next_pair
         self.state = RunState()
         self.runs = []
-        self.runs_ready = threading.Condition()
+        self.runs_lock = threading.Lock()  # a plain lock: its with-statement runs no Python code
         self.main_ident = threading.get_ident()
         self.pid = os.getpid()
         self.alarm = Alarm()
@@ -1405,11 +1413,11 @@ class Worker:
     def _command(self, msg):
         kind = msg.get("t")
         if kind == "prepare":
-            with self.runs_ready:
+            with self.runs_lock:
                 self.runs.append(msg)
         elif kind == "run":
             self.tick = FLUSH_AFTER_SECONDS
-            with self.runs_ready:
+            with self.runs_lock:
                 self.state.busy = True
                 self.runs.append(msg)
         elif kind == "interrupt":
@@ -1471,7 +1479,7 @@ class Worker:
         may have read some while the last run ended)."""
         while True:
             with self.commands.lock:
-                with self.runs_ready:
+                with self.runs_lock:
                     task = self.runs.pop(0) if self.runs else None
                 if task is None:
                     self.commands.read_locked(block=True)
@@ -1713,7 +1721,7 @@ class Worker:
             timed_out, interrupted = st.timed_out, st.interrupted
             if st.pending_interrupt == run_id:
                 st.pending_interrupt = None
-        with self.runs_ready:
+        with self.runs_lock:
             st.busy = bool(self.runs)
         if _signal.getsignal(signal.SIGINT) is not self.idle_sigint:
             # an interrupt landed in _execute's clean-up, before it put the handler back
