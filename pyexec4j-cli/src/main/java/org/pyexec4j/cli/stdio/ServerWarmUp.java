@@ -1,5 +1,6 @@
 package org.pyexec4j.cli.stdio;
 
+import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
@@ -29,6 +30,8 @@ final class ServerWarmUp {
     private static final Duration BATCH_LIMIT = Duration.ofSeconds(10);
     private static final String WARM = "pyexec4j-warm-up-1";
     private static final String FRESH = "pyexec4j-warm-up-2";
+    /** Opened and closed again now and then: the paths of a new session and of a close. */
+    private static final String BRIEF = "pyexec4j-warm-up-3";
     private static final String HELLO = "\"code\":\"print('hello')\"";
     private static final String RAISES = "\"code\":\"def f(x):\\n    return x / 0\\n\\nf(1)\"";
     private static final String STREAMS = "\"code\":\"for i in range(3):\\n    print(i)\",\"stream\":true";
@@ -43,7 +46,9 @@ final class ServerWarmUp {
         long start = System.nanoTime();
         AnswerCounter answers = new AnswerCounter();
         BatchInput input = new BatchInput(answers, start + budget.toNanos(), new CompilerWatch());
-        new StdioServer(py, input, answers, maxLineBytes).serveUntilEnd();
+        // answers go through the buffer the real server's go through: code compiled for a
+        // stream of another class is thrown away and compiled again at the first real answers
+        new StdioServer(py, input, new BufferedOutputStream(answers, 1 << 16), maxLineBytes).serveUntilEnd();
         log.debug("warm-up: {} batches, {} answers in {} ms", input.batches, answers.lines(),
                 (System.nanoTime() - start) / 1_000_000);
     }
@@ -65,6 +70,13 @@ final class ServerWarmUp {
             run(b, Integer.toString(n * 100 + 30 + i), WARM, RAISES, false);
         }
         run(b, Integer.toString(n * 100 + 40), FRESH, HELLO, true);
+        if (n % 4 == 0) {
+            // compiled only at the end otherwise, where closing the warm-up's sessions had
+            // code compiled for the batches thrown away just as the real requests began
+            run(b, Integer.toString(n * 100 + 41), BRIEF, HELLO, true);
+            b.append("{\"id\":").append(n * 100 + 42).append(",\"op\":\"close\",\"session\":\"")
+                    .append(BRIEF).append("\"}\n");
+        }
         b.append("{\"id\":").append(n * 100 + 50).append(",\"op\":\"interrupt\",\"session\":\"")
                 .append(FRESH).append("-idle\"}\n");
         b.append("{\"id\":").append(n * 100 + 51).append(",\"op\":\"unknown\"}\n");
