@@ -76,6 +76,13 @@ class EngineFailureTest {
             assertThat(r.excType()).isEqualTo("ZeroDivisionError");
             assertThat(r.output()).contains("ZeroDivisionError").contains("runfile.py").doesNotContain("worker.py")
                     .doesNotContain("Traceback (most recent call last):\n  File");
+            // a deep one starts at its innermost frames, as the standard style's does: IPython
+            // walks every frame it is given, seconds for a recursion under a raised limit
+            ExecutionResult deep = py.run("import sys\nsys.setrecursionlimit(200000)\ndef f(): f()\nf()");
+            assertThat(deep.excType()).isEqualTo("RecursionError");
+            assertThat(deep.output()).containsPattern("^\\[pyexec4j: \\d{5,6} outer frames left out; the innermost 1000 follow]\n")
+                    .contains("RecursionError").doesNotContain("worker.py");
+            assertThat(deep.excStack()).hasSize(1000);
         }
     }
 

@@ -1146,14 +1146,27 @@ def _format_standard(exc, engine_codes):
     return "".join(lines)
 
 
-def _format_ipython(exc):
+def _format_ipython(exc, engine_codes):
     import IPython.core.ultratb
 
+    # the engine's frame, the first entry, is skipped; a deep traceback starts at its innermost
+    # entries instead, as the standard style's does (IPython walks every frame it is given)
+    start, offset, left_out = exc.__traceback__, 1, 0
+    skipped = _depth(start) - MAX_TRACEBACK_FRAMES
+    if skipped > 0:
+        for _ in range(skipped):
+            left_out += start.tb_frame.f_code not in engine_codes
+            start = start.tb_next
+        offset = 0
     try:
-        tb = IPython.core.ultratb.VerboseTB(tb_offset=1, color_scheme="NoColor")
+        tb = IPython.core.ultratb.VerboseTB(tb_offset=offset, color_scheme="NoColor")
     except TypeError:  # IPython 9 replaced colour schemes with themes
-        tb = IPython.core.ultratb.VerboseTB(tb_offset=1, theme_name="nocolor")
-    return str(tb.text(type(exc), exc, exc.__traceback__))
+        tb = IPython.core.ultratb.VerboseTB(tb_offset=offset, theme_name="nocolor")
+    text = str(tb.text(type(exc), exc, start))
+    if left_out:
+        text = (f"[pyexec4j: {left_out} outer frames left out; the innermost {MAX_TRACEBACK_FRAMES} "
+                f"follow]\n") + text
+    return text
 
 
 def _str(value):
@@ -1794,7 +1807,7 @@ class Worker:
             return {"ending": "completed", "exc_type": None, "exc_info": None, "exc_stack": None}
         engine_codes = (self._execute.__code__, self._on_sigint.__code__) + tuple(_HIDDEN_CODES)
         try:
-            text = _format_ipython(exc) if self.ipython else _format_standard(exc, engine_codes)
+            text = _format_ipython(exc, engine_codes) if self.ipython else _format_standard(exc, engine_codes)
         except Exception as fmt_error:  # never let formatting lose the result
             text = "".join(traceback.format_exception_only(type(exc), exc))
             text += f"(pyexec4j could not format the traceback: {fmt_error!r})\n"
