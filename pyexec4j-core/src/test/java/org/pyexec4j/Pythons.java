@@ -28,6 +28,14 @@ final class Pythons {
         }
     }
 
+    /** Whether a version such as "3.11.2" or "3.14.0a1" is at least major.minor. */
+    static boolean atLeast(String version, int major, int minor) {
+        String[] parts = version.split("\\.");
+        int have = Integer.parseInt(parts[0]);
+        int haveMinor = parts.length > 1 ? Integer.parseInt(parts[1].replaceAll("\\D.*", "")) : 0;
+        return have > major || (have == major && haveMinor >= minor);
+    }
+
     /** pyenv's interpreters from 3.9 to 3.13, newest patch of each minor version present. */
     static List<Path> pyenvVersions() {
         Path root = Paths.get(System.getenv().getOrDefault("PYENV_ROOT", System.getProperty("user.home") + "/.pyenv"),
