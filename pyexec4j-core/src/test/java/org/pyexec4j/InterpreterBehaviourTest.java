@@ -154,6 +154,14 @@ class InterpreterBehaviourTest {
                 .contains("  [Previous line repeated 997 more times]\n")
                 .endsWith("RecursionError: maximum recursion depth exceeded\n")
                 .doesNotContain("worker.py");
+        // a chained one is cut and noted too
+        ExecutionResult chained = py.run("import sys\nsys.setrecursionlimit(200000)\ndef f(): f()\ntry:\n    f()\n"
+                + "except RecursionError as e:\n    raise ValueError('outer') from e");
+        assertThat(chained.excType()).isEqualTo("ValueError");
+        assertThat(chained.output())
+                .containsPattern("^Traceback \\(most recent call last\\):\n  \\[pyexec4j: \\d{5,6} outer frames left out;")
+                .contains("RecursionError: maximum recursion depth exceeded\n\nThe above exception was the direct cause")
+                .endsWith("  File \"runfile.py\", line 7, in <module>\n    raise ValueError('outer') from e\nValueError: outer\n");
         // a limit the code sets is honoured as the reference honours it, with nothing left out on our part
         ExecutionResult limited = py.run("import sys\nsys.setrecursionlimit(200000)\nsys.tracebacklimit = 2\n"
                 + "def f(): f()\nf()");

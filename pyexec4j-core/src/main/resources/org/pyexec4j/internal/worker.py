@@ -1092,19 +1092,34 @@ def _is_hidden_frame(frame):
 def _strip_stack(te, exc, engine_codes, seen, innermost):
     """Removes the engine's frames (by identity) and importlib's from a traceback and the
     tracebacks chained to it. te.stack holds the innermost entries of exc's traceback (with
-    innermost) or its first ones (a limit the code set). Returns how many of exc's user
-    frames te.stack leaves out."""
+    innermost) or its first ones (a limit the code set); one that leaves user frames out
+    says so in its text."""
     if id(exc) in seen:
-        return 0
+        return
     seen.add(id(exc))
     user = _user_frames(exc.__traceback__, engine_codes)
     skipped = _depth(exc.__traceback__) - len(te.stack) if innermost else 0
     kept = {i - skipped for i, _ in user if i >= skipped}
-    te.stack[:] = [f for i, f in enumerate(te.stack) if i in kept and not _is_hidden_frame(f)]
+    frames = [f for i, f in enumerate(te.stack) if i in kept and not _is_hidden_frame(f)]
+    if len(user) > len(kept) and innermost:
+        te.stack = _CutStack(frames, len(user) - len(kept))
+    else:
+        te.stack[:] = frames
     for chained_te, chained in ((te.__cause__, exc.__cause__), (te.__context__, exc.__context__)):
         if chained_te is not None and chained is not None:
             _strip_stack(chained_te, chained, engine_codes, seen, innermost)
-    return len(user) - len(kept) if innermost else 0
+
+
+class _CutStack(traceback.StackSummary):
+    """The innermost frames of a deep traceback: its text says first how many were left out."""
+
+    def __init__(self, frames, left_out):
+        super().__init__(frames)
+        self.left_out = left_out
+
+    def format(self, *args, **kwargs):
+        return [f"  [pyexec4j: {self.left_out} outer frames left out; the innermost {MAX_TRACEBACK_FRAMES} "
+                f"follow]\n"] + super().format(*args, **kwargs)
 
 
 def _depth(tb):
@@ -1131,18 +1146,12 @@ def _format_standard(exc, engine_codes):
             tb = tb.tb_next
     te = traceback.TracebackException(type(exc), exc, tb, limit=limit)
     had_frames = bool(te.stack)
-    left_out = _strip_stack(te, exc, engine_codes, set(), innermost=limit is not None)
+    _strip_stack(te, exc, engine_codes, set(), innermost=limit is not None)
     lines = list(te.format())
     if had_frames and not te.stack:
         # e.g. a SyntaxError from compile(): the reference keeps the header line
         at = len(lines) - len(list(te.format_exception_only()))
         lines.insert(at, "Traceback (most recent call last):\n")
-    elif left_out:
-        # after the header of exc's own traceback (chained ones come before it)
-        at = len(lines) - len(list(te.format_exception_only()))
-        header = max(i for i in range(at) if lines[i] == "Traceback (most recent call last):\n")
-        lines.insert(header + 1, f"  [pyexec4j: {left_out} outer frames left out; the innermost "
-                                 f"{MAX_TRACEBACK_FRAMES} follow]\n")
     return "".join(lines)
 
 
