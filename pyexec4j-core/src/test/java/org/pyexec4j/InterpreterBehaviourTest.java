@@ -175,6 +175,26 @@ class InterpreterBehaviourTest {
     }
 
     @Test
+    void anExceptionOfHundredsOfMegabytesIsReportedByItsHeadAndTailAndTheSessionGoesOn() {
+        // 200 args of 1 MB: the result message would have been 400 MB, past what the host
+        // takes from a worker, and the worker was killed (the session's state lost)
+        py.run(RunRequest.of("x = 41").inSession("huge-exception"));
+        ExecutionResult r = py.run(RunRequest.of("raise ValueError(*(['y' * 10**6] * 200))")
+                .inSession("huge-exception").withReset(false));
+        assertThat(r.excType()).isEqualTo("ValueError");
+        assertThat(r.ending()).isEqualTo(Ending.RAISED);
+        assertThat(r.excInfo().args()).hasSize(200).allSatisfy(arg -> assertThat(arg)
+                .hasSizeLessThan(50_000).startsWith("yyy").endsWith("yyy").containsPattern("\\[pyexec4j: \\d+ characters left out]"));
+        assertThat(r.output()).contains("characters left out").endsWith("yyy')\n");
+        ExecutionResult many = py.run(RunRequest.of("raise ValueError(*range(2500))").inSession("huge-exception").withReset(false));
+        assertThat(many.excInfo().args()).hasSize(1001).startsWith("0", "1")
+                .endsWith("999", "[pyexec4j: 1500 more args left out]");
+        assertThat(py.run(RunRequest.of("print(x + 1)").inSession("huge-exception").withReset(false)).output())
+                .isEqualTo("42\n");
+        py.closeSession("huge-exception");
+    }
+
+    @Test
     void chainedCausesAreReported() {
         ExecutionResult r = py.run(String.join("\n",
                 "try:",

@@ -63,6 +63,13 @@ HURRY_SWITCH_SECONDS = 0.0005  # the GIL's switch interval while a run ends with
 # A deeper traceback keeps its innermost frames, as when CPython prints one itself: a
 # recursion under a raised limit leaves a million, and formatting all took seconds
 MAX_TRACEBACK_FRAMES = 1000
+# An exception's texts go in the run's result message, which the host takes up to 256 MiB:
+# longer ones keep their head and tail (a message of a few hundred MB had the worker killed)
+TRACEBACK_CHARS = 8 << 20  # the traceback's text
+EXC_INFO_CHARS = 8 << 20  # exc_info's strings together (each arg at least EXC_ARG_CHARS)
+EXC_ARG_CHARS = 8 << 10
+EXC_ARGS = 1000  # the most args exc_info lists
+CAUSE_CHARS = 64 << 10  # the message of each exception chained to it
 
 try:
     _libc = ctypes.CDLL(None, use_errno=True)
@@ -1192,11 +1199,23 @@ def _str(value):
 def _exc_info(e):
     info = {}
     if hasattr(e, "args"):
-        info["args"] = [_str(a) for a in e.args]
+        args = e.args  # always a tuple: BaseException makes one of what is assigned
+        each = max(EXC_INFO_CHARS // max(1, min(len(args), EXC_ARGS)), EXC_ARG_CHARS)
+        info["args"] = [_cut(_str(a), each) for a in args[:EXC_ARGS]]
+        if len(args) > EXC_ARGS:
+            info["args"].append(f"[pyexec4j: {len(args) - EXC_ARGS} more args left out]")
     for att in ("name", "msg", "obj"):
         if hasattr(e, att):
-            info[att] = _str(getattr(e, att))
+            info[att] = _cut(_str(getattr(e, att)), EXC_INFO_CHARS)
     return info
+
+
+def _cut(text, most):
+    """The text, or its head and tail with a note between when it is longer than most."""
+    if len(text) <= most:
+        return text
+    half = most // 2
+    return f"{text[:half]}\n[pyexec4j: {len(text) - 2 * half} characters left out]\n{text[-half:]}"
 
 
 def _chain(e):
@@ -1212,7 +1231,7 @@ def _chain(e):
         if id(nxt) in seen:
             break
         seen.add(id(nxt))
-        causes.append({"type": type(nxt).__name__, "message": _str(nxt), "relation": relation})
+        causes.append({"type": type(nxt).__name__, "message": _cut(_str(nxt), CAUSE_CHARS), "relation": relation})
         current = nxt
     return causes
 
@@ -1849,7 +1868,7 @@ class Worker:
             "exit_code": exit_code,
             "causes": _chain(exc),
             "syntax_error": _syntax_location(exc, self.path, self.file_name),
-            "tb": text,
+            "tb": _cut(text, TRACEBACK_CHARS),
         }
 
 
