@@ -100,9 +100,20 @@ class RunCommandTest {
     @Test
     void optionsWithUnitsAreAccepted() throws IOException {
         CliRunner.Outcome r = CliRunner.run("run", "--output-limit", "1M", "--timeout", "30.5", "--grace", "0",
-                "--preload", "json,math", "--keep-workdir", script("import math\nprint(math.pi > 3)").toString());
+                "--preload", "json,math", "--keep-workdir",
+                script("import math, os\nprint(math.pi > 3)\nopen('kept.txt', 'w').write('x')\nprint(os.getcwd())").toString());
         assertThat(r.status()).as("%s", r).isZero();
-        assertThat(r.out()).isEqualTo("True\n");
+        assertThat(r.out()).startsWith("True\n");
+        // the working directory is kept, as asked; the test removes it (and its engine's
+        // sessions directory, left with nothing else in it)
+        Path kept = Path.of(r.out().split("\n")[1]);
+        assertThat(kept.resolve("kept.txt")).exists();
+        Files.delete(kept.resolve("kept.txt"));
+        Files.delete(kept);
+        try (var left = Files.list(kept.getParent())) {
+            assertThat(left).isEmpty();
+        }
+        Files.delete(kept.getParent());
     }
 
     // ------------------------------------------------------------------ usage errors: one line, status 2
