@@ -38,6 +38,21 @@ class WorkerDeathTest {
     }
 
     @Test
+    void codeThatWritesIntoTheControlConnectionIsToldWhyItsSessionEnded() {
+        py.run(RunRequest.of("state = 1").inSession("d-control"));
+        // every descriptor the worker holds past 2 gets a line that is not a message
+        ExecutionResult r = py.run(RunRequest.of("import os\nfor fd in range(3, 64):\n    try:\n"
+                + "        os.write(fd, b'garbage\\n')\n    except OSError:\n        pass\nprint('wrote')").inSession("d-control"));
+        assertThat(r.stateKept()).isFalse();
+        assertThat(r.ending()).isIn(Ending.EXITED, Ending.CRASHED);
+        assertThat(r.output()).contains("control connection carried a line that is not a message")
+                .contains("the session's state was lost");
+        ExecutionResult next = py.run(RunRequest.of("print('state' in globals())").inSession("d-control"));
+        assertThat(next.output()).contains("fresh interpreter state").endsWith("False\n");
+        py.closeSession("d-control");
+    }
+
+    @Test
     void aSegfaultIsACrashBySignal() {
         ExecutionResult r = py.run("import ctypes\nprint('about to crash', flush=True)\nctypes.string_at(0)");
         assertThat(r.ending()).isEqualTo(Ending.CRASHED);

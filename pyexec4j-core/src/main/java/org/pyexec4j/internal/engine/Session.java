@@ -247,6 +247,12 @@ final class Session implements AutoCloseable {
             return ResultAssembler.killedAfterGrace(recorder.finish(limit), timeout, outcome.wall());
         }
         String death = ResultAssembler.describeDeath(outcome.exit());
+        if (outcome.breach() != null) {
+            // the engine ended it: say why, not only the signal it ended it with
+            recorder.record(StdStream.STDERR, "\n[pyexec4j: the Python process's control connection carried "
+                    + outcome.breach() + ", not the engine's protocol (code that writes to that connection's"
+                    + " descriptor does this), so the engine ended the process]\n");
+        }
         recorder.record(StdStream.STDERR, "\n[pyexec4j: " + death + "; the session's state was lost]\n");
         lostStateNote = "[pyexec4j: the previous run ended the Python process (" + death
                 + "); this run starts in a fresh interpreter state]\n";

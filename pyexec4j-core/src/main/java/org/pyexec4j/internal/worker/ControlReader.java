@@ -108,7 +108,7 @@ final class ControlReader {
         }
         if ((long) length + count > MAX_LINE) {
             // a worker's frames are far smaller: this is code writing to the control connection
-            throw new IOException("a control line of more than " + MAX_LINE + " bytes");
+            throw new ProtocolBreach("a line of more than " + MAX_LINE + " bytes", null);
         }
         if (length + count > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
@@ -119,10 +119,15 @@ final class ControlReader {
 
     private void decode() throws IOException {
         try (JsonParser p = Json.FACTORY.createParser(line, 0, length)) {
-            WorkerMessage m = WireCodec.readWorker(p);
+            WorkerMessage m;
+            try {
+                m = WireCodec.readWorker(p);
+            } catch (IOException | RuntimeException e) {
+                throw new ProtocolBreach("a line that is not a message (" + e.getClass().getSimpleName() + ")", e);
+            }
             if (m instanceof WorkerMessage.PackedWrites w) {
                 if (w.bytes() > MAX_PACKED) {
-                    throw new IOException("packed writes of " + w.bytes() + " bytes, more than " + MAX_PACKED);
+                    throw new ProtocolBreach("packed writes of " + w.bytes() + " bytes, more than " + MAX_PACKED, null);
                 }
                 packed = new byte[w.bytes()];
                 packedFilled = 0;

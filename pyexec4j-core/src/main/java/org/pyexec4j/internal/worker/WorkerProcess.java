@@ -62,6 +62,8 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private long runs;
     private volatile ActiveRun active;
     private volatile boolean closed;
+    /** Why the control connection was broken off, when what came over it was not the protocol. */
+    private volatile String breach;
 
     /** The raw stdout and stderr connections of one run. */
     private static final class RawPair {
@@ -153,7 +155,13 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 io.register(ch, new WorkerIo.Handler() {
                     @Override
                     public boolean onReady(SelectionKey key) throws IOException {
-                        return reader.readAvailable();
+                        try {
+                            return reader.readAvailable();
+                        } catch (ProtocolBreach e) {
+                            breach = e.getMessage();
+                            LOG.debug("worker {}: its control connection broke the protocol: {}", id, e.toString());
+                            throw e;
+                        }
                     }
 
                     @Override
@@ -321,7 +329,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         run.err.finish();
         active = null;
         pairs.remove(run.id, run.pair);
-        run.outcome.complete(new RunOutcome(done, run.killedAfterGrace, exit,
+        run.outcome.complete(new RunOutcome(done, run.killedAfterGrace, exit, breach,
                 Duration.ofNanos(System.nanoTime() - run.startNanos)));
     }
 
