@@ -137,6 +137,9 @@ class InterpreterBehaviourTest {
         assertThat(r.excInfo().args()).contains("('runfile.py', 1, 5, 'x = (\\n', 1, 0)");
     }
 
+    /** A recursion far deeper than the frames CPython prints of a traceback. */
+    private static final String DEEP_RECURSION = "import sys\nsys.setrecursionlimit(200000)\ndef f(): f()\n";
+
     @Test
     void aTracebackDeeperThanCPythonPrintsKeepsItsInnermostFrames() {
         // a recursion under a raised limit leaves hundreds of thousands of frames: formatting
@@ -144,7 +147,7 @@ class InterpreterBehaviourTest {
         // (before 3.11 each Python call also takes C stack, and such a recursion crashes)
         Assumptions.assumeTrue(Pythons.atLeast(py.python().version(), 3, 11),
                 "Python " + py.python().version() + " recurses on the C stack");
-        ExecutionResult r = py.run("import sys\nsys.setrecursionlimit(200000)\ndef f(): f()\nf()");
+        ExecutionResult r = py.run(DEEP_RECURSION + "f()");
         assertThat(r.excType()).isEqualTo("RecursionError");
         assertThat(r.ending()).isEqualTo(Ending.RAISED);
         assertThat(r.excStack()).hasSize(1000).extracting(StackFrame::name).containsOnly("f");
@@ -155,16 +158,15 @@ class InterpreterBehaviourTest {
                 .endsWith("RecursionError: maximum recursion depth exceeded\n")
                 .doesNotContain("worker.py");
         // a chained one is cut and noted too
-        ExecutionResult chained = py.run("import sys\nsys.setrecursionlimit(200000)\ndef f(): f()\ntry:\n    f()\n"
-                + "except RecursionError as e:\n    raise ValueError('outer') from e");
+        ExecutionResult chained = py.run(DEEP_RECURSION + "try:\n    f()\nexcept RecursionError as e:\n"
+                + "    raise ValueError('outer') from e");
         assertThat(chained.excType()).isEqualTo("ValueError");
         assertThat(chained.output())
                 .containsPattern("^Traceback \\(most recent call last\\):\n  \\[pyexec4j: \\d{5,6} outer frames left out;")
                 .contains("RecursionError: maximum recursion depth exceeded\n\nThe above exception was the direct cause")
                 .endsWith("  File \"runfile.py\", line 7, in <module>\n    raise ValueError('outer') from e\nValueError: outer\n");
         // a limit the code sets is honoured as the reference honours it, with nothing left out on our part
-        ExecutionResult limited = py.run("import sys\nsys.setrecursionlimit(200000)\nsys.tracebacklimit = 2\n"
-                + "def f(): f()\nf()");
+        ExecutionResult limited = py.run(DEEP_RECURSION + "sys.tracebacklimit = 2\nf()");
         assertThat(limited.excType()).isEqualTo("RecursionError");
         assertThat(limited.excStack()).extracting(StackFrame::name).containsExactly("<module>", "f");
         assertThat(limited.output()).doesNotContain("pyexec4j:");

@@ -1125,8 +1125,21 @@ class _CutStack(traceback.StackSummary):
         self.left_out = left_out
 
     def format(self, *args, **kwargs):
-        return [f"  [pyexec4j: {self.left_out} outer frames left out; the innermost {MAX_TRACEBACK_FRAMES} "
-                f"follow]\n"] + super().format(*args, **kwargs)
+        return [f"  {_left_out_note(self.left_out)}"] + super().format(*args, **kwargs)
+
+
+def _left_out_note(frames):
+    return f"[pyexec4j: {frames} outer frames left out; the innermost {MAX_TRACEBACK_FRAMES} follow]\n"
+
+
+def _innermost(tb, engine_codes):
+    """The entry of tb from which its innermost MAX_TRACEBACK_FRAMES entries go, and how
+    many user frames (not the engine's) the entries before it hold."""
+    left_out = 0
+    for _ in range(_depth(tb) - MAX_TRACEBACK_FRAMES):
+        left_out += tb.tb_frame.f_code not in engine_codes
+        tb = tb.tb_next
+    return tb, left_out
 
 
 def _depth(tb):
@@ -1149,8 +1162,7 @@ def _format_standard(exc, engine_codes):
     if limit is not None:
         # start at the innermost entries: the frames before them cost time to walk even
         # when the limit leaves them out (chained tracebacks are only cut by the limit)
-        for _ in range(_depth(tb) + limit):
-            tb = tb.tb_next
+        tb, _ = _innermost(tb, engine_codes)
     te = traceback.TracebackException(type(exc), exc, tb, limit=limit)
     had_frames = bool(te.stack)
     _strip_stack(te, exc, engine_codes, set(), innermost=limit is not None)
@@ -1167,22 +1179,14 @@ def _format_ipython(exc, engine_codes):
 
     # the engine's frame, the first entry, is skipped; a deep traceback starts at its innermost
     # entries instead, as the standard style's does (IPython walks every frame it is given)
-    start, offset, left_out = exc.__traceback__, 1, 0
-    skipped = _depth(start) - MAX_TRACEBACK_FRAMES
-    if skipped > 0:
-        for _ in range(skipped):
-            left_out += start.tb_frame.f_code not in engine_codes
-            start = start.tb_next
-        offset = 0
+    start, left_out = _innermost(exc.__traceback__, engine_codes)
+    offset = 1 if start is exc.__traceback__ else 0
     try:
         tb = IPython.core.ultratb.VerboseTB(tb_offset=offset, color_scheme="NoColor")
     except TypeError:  # IPython 9 replaced colour schemes with themes
         tb = IPython.core.ultratb.VerboseTB(tb_offset=offset, theme_name="nocolor")
     text = str(tb.text(type(exc), exc, start))
-    if left_out:
-        text = (f"[pyexec4j: {left_out} outer frames left out; the innermost {MAX_TRACEBACK_FRAMES} "
-                f"follow]\n") + text
-    return text
+    return _left_out_note(left_out) + text if left_out else text
 
 
 def _str(value):
