@@ -2041,6 +2041,22 @@ def _at_fork(hook):
     return guarded
 
 
+def _recording_lost_interrupt(previous):
+    """An interrupt can land on a fork hook's first line, before its try: Python hands it to
+    the unraisable hook, which would print it with the engine's frames. It is recorded as
+    lost instead, to be raised again in the caller like one the hook caught."""
+    guarded_code = _at_fork(None).__code__
+
+    def hook(unraisable):
+        if (issubclass(unraisable.exc_type, KeyboardInterrupt)
+                and getattr(unraisable.object, "__code__", None) is guarded_code):
+            _INTERRUPT_LOST[0] = True
+            return
+        previous(unraisable)
+
+    return hook
+
+
 def _raising_lost_interrupt(fn):
     """An interrupt that a fork hook swallowed is raised here, in the caller's code."""
     def wrapper(*args, **kwargs):
@@ -2065,6 +2081,7 @@ def _prepare_process():
     """Done once in the zygote, inherited by every worker: hooks that flush Python-level
     output before anything that writes at the fd level or replaces the process, thread
     attribution for late output, and a first walk through the run path."""
+    sys.unraisablehook = _recording_lost_interrupt(sys.unraisablehook)
     os.register_at_fork(before=_at_fork(_flush_engine), after_in_child=_at_fork(_after_fork_in_child),
                         after_in_parent=_at_fork(lambda: _SPAWNED.__setitem__(0, True)))
     for name in ("system", "posix_spawn", "posix_spawnp", "execv", "execve", "execl",
