@@ -1159,12 +1159,19 @@ def _traceback_limit():
 def _format_standard(exc, engine_codes):
     limit = _traceback_limit()
     tb = exc.__traceback__
+    had_frames = tb is not None
     if limit is not None:
-        # start at the innermost entries: the frames before them cost time to walk even
-        # when the limit leaves them out (chained tracebacks are only cut by the limit)
+        # start past the engine's frame above the code, and at the innermost entries: each
+        # entry given is walked even when the limit leaves it out, and the engine's costs a
+        # read of all of worker.py for its one line (linecache is cleared after every run).
+        # te.stack stays a suffix of the traceback, as _strip_stack counts on; chained
+        # tracebacks are only cut by the limit
+        while tb is not None and tb.tb_frame.f_code in engine_codes:
+            tb = tb.tb_next
         tb, _ = _innermost(tb, engine_codes)
     te = traceback.TracebackException(type(exc), exc, tb, limit=limit)
-    had_frames = bool(te.stack)
+    if limit is None:
+        had_frames = bool(te.stack)  # the code's own limit may show none
     _strip_stack(te, exc, engine_codes, set(), innermost=limit is not None)
     lines = list(te.format())
     if had_frames and not te.stack:
