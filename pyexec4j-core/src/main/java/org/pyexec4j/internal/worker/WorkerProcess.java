@@ -10,14 +10,12 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -243,11 +241,11 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         }
         // the worker connects a new pair after a run that left a process or thread behind
         CompletableFuture<Void> connected = CompletableFuture.allOf(pair.out, pair.err);
-        Optional<ScheduledFuture<?>> limit = timer.after(START_LIMIT, () -> connected.completeExceptionally(
+        Deadlines.Pending limit = timer.after(START_LIMIT, () -> connected.completeExceptionally(
                 new PyExec4jException("Python worker " + id + " (pid " + pid + ") did not open its output connections"
                         + " within " + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog())));
         connected.whenComplete((ok, failure) -> {
-            limit.ifPresent(f -> f.cancel(false));
+            limit.cancel();
             if (failure != null) {
                 outcome.completeExceptionally(failure);
             } else {
@@ -276,9 +274,9 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
             return;
         }
         // the worker interrupts the code at its limit itself; past limit + grace, kill it
-        Optional<ScheduledFuture<?>> kill = timer.after(spec.timeout().plus(spec.grace()), () -> killAtGrace(run));
+        Deadlines.Pending kill = timer.after(spec.timeout().plus(spec.grace()), () -> killAtGrace(run));
         CompletableFuture.anyOf(run.done, controlEnded).whenComplete((over, failure) -> {
-            kill.ifPresent(f -> f.cancel(false));
+            kill.cancel();
             if (run.done.isDone()) {
                 endNormally(run);
             } else {
