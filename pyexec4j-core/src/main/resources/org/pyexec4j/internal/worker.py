@@ -14,6 +14,7 @@ Channels (see Zygote and Worker below):
 
 import _thread
 import bisect
+import builtins
 import ctypes
 import errno
 import fcntl
@@ -1076,6 +1077,16 @@ def _connect(path, hello):
 # --------------------------------------------------------------------------- exceptions
 
 
+def _source_lines(code):
+    """The code's lines as linecache reads them from runfile.py: only \n, \r\n and \r end
+    a line, as for the compiler (str.splitlines also ends one at \f, \v, \x85, \u2028, ...,
+    which would put every later line of a traceback off by one), without a leading BOM."""
+    lines = io.StringIO(code.removeprefix("\ufeff"), newline=None).readlines()
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    return lines
+
+
 def _user_frames(tb, engine_codes):
     """(index, tb) of the traceback entries that are not the engine's own frames."""
     kept, i = [], 0
@@ -1156,6 +1167,18 @@ def _traceback_limit():
     return None if getattr(sys, "tracebacklimit", None) is not None else -MAX_TRACEBACK_FRAMES
 
 
+def _entries_shown():
+    """How many outer entries of a traceback a limit the code set in sys.tracebacklimit
+    leaves, as traceback reads it (a negative one leaves none); None without one."""
+    limit = getattr(sys, "tracebacklimit", None)
+    if limit is None:
+        return None
+    try:
+        return max(int(limit), 0)
+    except (TypeError, ValueError, OverflowError):
+        return None  # traceback itself cannot use it either
+
+
 def _format_standard(exc, engine_codes):
     limit = _traceback_limit()
     tb = exc.__traceback__
@@ -1208,17 +1231,42 @@ def _str(value):
 
 
 def _exc_info(e):
+    """As the reference's: str() of each arg, and of name, msg and obj where the exception
+    has them; bounded. An attribute the code's exception cannot give (a property that
+    raises) is left out: the reference's process died of it."""
     info = {}
-    if hasattr(e, "args"):
-        args = e.args  # always a tuple: BaseException makes one of what is assigned
+    found, args = _attribute(e, "args")
+    if found:
+        try:
+            args = tuple(args)  # a tuple, unless a subclass made args something else
+        except Exception:
+            args = (args,)
         each = max(EXC_INFO_CHARS // max(1, min(len(args), EXC_ARGS)), EXC_ARG_CHARS)
         info["args"] = [_cut(_str(a), each) for a in args[:EXC_ARGS]]
         if len(args) > EXC_ARGS:
             info["args"].append(f"[pyexec4j: {len(args) - EXC_ARGS} more args left out]")
     for att in ("name", "msg", "obj"):
-        if hasattr(e, att):
-            info[att] = _cut(_str(getattr(e, att)), EXC_INFO_CHARS)
+        found, value = _attribute(e, att)
+        if found:
+            info[att] = _cut(_str(value), EXC_INFO_CHARS)
     return info
+
+
+def _attribute(obj, name):
+    """(whether obj has it, its value): hasattr and getattr, but what the attribute raises
+    besides AttributeError means it has none too."""
+    try:
+        return True, getattr(obj, name)
+    except Exception:
+        return False, None
+
+
+def _class_name(e):
+    """The name the reference gives an exception's type: e.__class__'s, which the code's
+    class may answer for itself."""
+    found, cls = _attribute(e, "__class__")
+    found, name = _attribute(cls, "__name__") if found else (False, None)
+    return name if found and type(name) is str else type(e).__name__
 
 
 def _cut(text, most):
@@ -1339,6 +1387,7 @@ class Worker:
         # one object, set and compared through _signal's own functions: signal.signal and
         # getsignal look every handler up in an enum, which raises for a function
         self.idle_sigint = self._on_sigint
+        self.code_sigint = _signal.default_int_handler  # SIGINT's handler while the code runs
         _signal.signal(signal.SIGINT, self.idle_sigint)
         _ENGINE = self
 
@@ -1616,7 +1665,7 @@ class Worker:
     def _fresh_module(self):
         module = types.ModuleType("__main__")
         module.__file__ = self.path
-        module.__builtins__ = __builtins__
+        module.__builtins__ = vars(builtins)  # a dict, as exec() gives the reference's globals
         module.__spec__ = None
         module.__loader__ = None
         module.__package__ = None
@@ -1628,8 +1677,10 @@ class Worker:
             # compiled under the bare file name, as the reference does: tracebacks and
             # warnings say runfile.py; __file__ stays the absolute path
             code_obj = compile(code, self.file_name, "exec", dont_inherit=True)
-            # the C default handler adds no frame of ours to the user's traceback
-            _signal.signal(signal.SIGINT, _signal.default_int_handler)
+            # the C default handler adds no frame of ours to the user's traceback; a handler
+            # the code set in an earlier run is its own again (the reference's process keeps
+            # it: at the limit it is what the interrupt calls)
+            _signal.signal(signal.SIGINT, self.code_sigint)
             st = self.state
             with st.lock:
                 if st.pending_interrupt == st.run_id:
@@ -1642,13 +1693,16 @@ class Worker:
         except BaseException as e:  # noqa: B902 - every ending of user code is a result
             return e
         finally:
+            self.code_sigint = _signal.getsignal(signal.SIGINT)
+            if self.code_sigint is None:  # set from C: not one Python can set again
+                self.code_sigint = _signal.default_int_handler
             self.state.in_user_code = False
             _signal.signal(signal.SIGINT, self.idle_sigint)
         return None
 
     def _prepare(self, workdir, uid):
         """What a run needs before its code: the run's raw pair on fds 1 and 2, the session's
-        directory as the current one and first on sys.path, __main__, sys.argv. Done at the
+        directory as the current one and on sys.path, __main__, sys.argv. Done at the
         end of the previous run when nothing else can undo it before the next (no thread or
         process of the code alive), else at the start of the run."""
         if self.next_pair is not None:
@@ -1657,9 +1711,10 @@ class Worker:
         if self.workdir != workdir:
             self._enter_session(workdir, uid)
         os.chdir(self.workdir)
-        if self.workdir in sys.path:
-            sys.path.remove(self.workdir)
-        sys.path.insert(0, self.workdir)
+        if self.workdir not in sys.path:
+            # last, as the reference's process appends it: a file of the code named like a
+            # module of the standard library or of site-packages does not hide that module
+            sys.path.append(self.workdir)
         if self.module is None:
             self.module = self._fresh_module()
         sys.modules["__main__"] = self.module
@@ -1732,7 +1787,7 @@ class Worker:
         self._write_runfile(code.encode("utf-8", "surrogatepass"))
         # Serve tracebacks from this run's source even if the code changes directory
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
-        linecache.cache[self.file_name] = (len(code), None, code.splitlines(True), self.file_name)
+        linecache.cache[self.file_name] = (len(code), None, _source_lines(code), self.file_name)
 
         # resources used so far: as the worker went idle after the last run, if it was
         # prepared then (it has only waited and read this command since), else now
@@ -1853,14 +1908,20 @@ class Worker:
         if self.path:
             text = text.replace(self.path, self.file_name)
         stack = []
-        user_tbs = [tb for _, tb in _user_frames(exc.__traceback__, engine_codes)]
-        if _traceback_limit() is not None:
-            user_tbs = user_tbs[-MAX_TRACEBACK_FRAMES:]  # the frames the traceback shows
+        user = _user_frames(exc.__traceback__, engine_codes)
+        shown = _entries_shown()
+        if shown is None:
+            user = user[-MAX_TRACEBACK_FRAMES:]  # the frames the traceback shows
+        else:
+            # the reference's extract_tb honours the code's limit too: its outer entries,
+            # the engine's frame among them
+            user = [(i, tb) for i, tb in user if i < shown]
+        user_tbs = [tb for _, tb in user]
         summary = traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in user_tbs)
         for frame in summary:
             filename = self.file_name if frame.filename == self.path else frame.filename
             stack.append([filename, frame.lineno, frame.name, frame.line])
-        exc_type = type(exc).__name__
+        exc_type = _class_name(exc)
         ending = "raised"
         exit_code = None
         if isinstance(exc, KeyboardInterrupt):

@@ -168,6 +168,20 @@ final class KnownDifferences {
                             List.of(List.of("runfile.py", 6L, "<module>", "raise ValueError(Unprintable())")), null);
                 }).andOurs(r -> assertThat(r.stateKept()).as("state kept").isTrue()));
 
+        add(m, "exc-name-property-raises", step(0, "an exception whose `name` attribute raises is still"
+                        + " reported (the attribute is left out of exc_info); the reference's child dies and it"
+                        + " raises RuntimeError",
+                ref -> {
+                    require(ref, ref.error() != null
+                            && ref.error().startsWith("RuntimeError: REPL child process died unexpectedly"),
+                            "the reference raised RuntimeError: REPL child process died unexpectedly");
+                    return new Observation("Traceback (most recent call last):\n"
+                            + "  File \"runfile.py\", line 5, in <module>\n"
+                            + "    raise E(\"x\")\n"
+                            + "E: x\n", CLOSING_AN_HOUR, "E", Map.of("args", List.of("x")),
+                            List.of(List.of("runfile.py", 5L, "<module>", "raise E(\"x\")")), null);
+                }).andOurs(r -> assertThat(r.stateKept()).as("state kept").isTrue()));
+
         // ---- The reference filters its traceback text line by line (not a listed bug, but its text
         // loses the user's own lines): any line containing "importlib" goes.
         add(m, "module-not-found-name-has-importlib", step(0, "the exception line is kept; the reference drops"
