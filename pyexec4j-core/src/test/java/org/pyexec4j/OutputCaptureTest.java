@@ -220,6 +220,21 @@ class OutputCaptureTest {
     }
 
     @Test
+    void aCharacterWrittenInPartsArrivesWhole() {
+        // each part is read on its own (a sleep between): the decoder must keep a character's
+        // first bytes until its last ones come, in the result and in the chunks a listener gets
+        List<OutputChunk> seen = Collections.synchronizedList(new ArrayList<>());
+        ExecutionResult r = py.run(RunRequest.of("import os, sys, time\n"
+                + "for i in range(20):\n"
+                + "    sys.stdout.buffer.write(b'\\xe2\\x82'); sys.stdout.buffer.flush(); time.sleep(0.002)\n"
+                + "    sys.stdout.buffer.write(b'\\xac\\n'); sys.stdout.buffer.flush()\n"
+                + "    os.write(2, b'\\xf0\\x9f'); time.sleep(0.002); os.write(2, b'\\x98\\x80\\n')\n"
+                + "os.write(1, b'cut \\xe2\\x82')").withListener(seen::add));
+        assertThat(r.output()).isEqualTo("\u20ac\n\ud83d\ude00\n".repeat(20) + "cut \uFFFD");
+        assertThat(String.join("", seen.stream().map(OutputChunk::text).toList())).isEqualTo(r.output());
+    }
+
+    @Test
     void userCodeCannotCorruptTheChannels() {
         ExecutionResult r = py.run(String.join("\n",
                 "import os",

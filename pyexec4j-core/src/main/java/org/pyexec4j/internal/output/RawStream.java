@@ -23,7 +23,7 @@ import org.pyexec4j.StdStream;
  */
 public final class RawStream {
     private static final int TOKEN_TAIL = 3; // type byte, \1, \0
-    private static final ByteBuffer SCRATCH_UNUSED = ByteBuffer.allocate(0);
+    private static final byte[] NO_BYTES = new byte[0];
 
     private final ReadableByteChannel channel;
     private final StdStream stream;
@@ -36,6 +36,8 @@ public final class RawStream {
     private OutputRecorder recorder;
     private byte[] prefix;
     private byte[] pending = new byte[0];
+    /** The first bytes of a character whose others have not been read yet (at most 3). */
+    private byte[] unfinished = NO_BYTES;
     private boolean endSeen;
     private boolean atSync;
     private boolean framesOver;
@@ -51,6 +53,7 @@ public final class RawStream {
         this.prefix = prefix.clone();
         // a connection may serve several runs of a worker when nothing else can write to it
         this.pending = new byte[0];
+        this.unfinished = NO_BYTES;
         this.endSeen = false;
         this.atSync = false;
     }
@@ -237,18 +240,30 @@ public final class RawStream {
         if (to <= from || recorder == null) { // nothing, or late bytes: dropped
             return;
         }
-        CharBuffer out = CharBuffer.allocate((int) ((to - from) * (double) decoder.maxCharsPerByte()) + 4);
-        // bytes of an unfinished character stay inside the decoder until the next read
-        decoder.decode(ByteBuffer.wrap(data, from, to - from), out, false);
+        ByteBuffer in;
+        if (unfinished.length == 0) {
+            in = ByteBuffer.wrap(data, from, to - from);
+        } else {
+            byte[] joined = Arrays.copyOf(unfinished, unfinished.length + to - from);
+            System.arraycopy(data, from, joined, unfinished.length, to - from);
+            in = ByteBuffer.wrap(joined);
+        }
+        CharBuffer out = CharBuffer.allocate((int) (in.remaining() * (double) decoder.maxCharsPerByte()) + 4);
+        decoder.decode(in, out, false);
+        // the decoder leaves the bytes of a character that the next read completes in the
+        // input (a write cut in the middle of one, or two writes that each hold a part)
+        unfinished = in.hasRemaining() ? Arrays.copyOfRange(in.array(), in.position(), in.limit()) : NO_BYTES;
         out.flip();
         if (out.hasRemaining()) {
             recorder.record(stream, out.toString());
         }
     }
 
+    /** The end of the run's bytes: a character left unfinished is malformed, U+FFFD. */
     private void flushDecoder() {
-        CharBuffer out = CharBuffer.allocate(16);
-        decoder.decode(SCRATCH_UNUSED.duplicate(), out, true);
+        CharBuffer out = CharBuffer.allocate(16 + 2 * unfinished.length);
+        decoder.decode(ByteBuffer.wrap(unfinished), out, true);
+        unfinished = NO_BYTES;
         decoder.flush(out);
         decoder.reset();
         out.flip();
