@@ -81,6 +81,38 @@ class InterpreterBehaviourTest {
     }
 
     @Test
+    void codeThatLeavesNoRoomForRunfilePyStillRuns() {
+        // the reference's process dies when it cannot write the file; here the code runs without
+        // it, and can undo what it did
+        RunRequest dir = RunRequest.of("import os\nos.remove('runfile.py')\nos.mkdir('runfile.py')\nx = 1").inSession("no-room");
+        py.run(dir);
+        ExecutionResult r = py.run(RunRequest.of("import os\nprint(x)\nos.rmdir('runfile.py')").inSession("no-room"));
+        assertThat(r.output()).startsWith("[pyexec4j: runfile.py could not be written (").endsWith("the code runs without it]\n1\n");
+        assertThat(r.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(py.run(RunRequest.of("print(x + 1)").inSession("no-room")).output()).isEqualTo("2\n");
+        ExecutionResult descriptors = py.run(RunRequest.of("import resource\n"
+                + "resource.setrlimit(resource.RLIMIT_NOFILE, (3, 3))").inSession("no-room"));
+        assertThat(descriptors.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(py.run(RunRequest.of("print(x)").inSession("no-room")).output())
+                .contains("Too many open files").endsWith("the code runs without it]\n1\n");
+    }
+
+    @Test
+    void anExceptionWhoseClassCannotBeNamedIsStillReported() {
+        ExecutionResult r = py.run(RunRequest.of("class Meta(type):\n"
+                + "    @property\n    def __name__(cls):\n        raise ValueError('no name')\n"
+                + "    @property\n    def __module__(cls):\n        raise ValueError('no module')\n"
+                + "class E(Exception, metaclass=Meta):\n    pass\n"
+                + "x = 1\nraise E('x')").inSession("unnamed"));
+        assertThat(r.ending()).isEqualTo(Ending.RAISED);
+        assertThat(r.excType()).isEqualTo("E");
+        assertThat(r.excStack()).containsExactly(new StackFrame("runfile.py", 11, "<module>", "raise E('x')"));
+        assertThat(r.output()).contains("  File \"runfile.py\", line 11, in <module>\n    raise E('x')\nE\n[pyexec4j: the exception"
+                + " could not be formatted: ValueError while looking at it]\n");
+        assertThat(py.run(RunRequest.of("print(x)").inSession("unnamed")).output()).isEqualTo("1\n");
+    }
+
+    @Test
     void modulesInTheWorkingDirectoryImport() throws Exception {
         Files.writeString(workdir.resolve("helper_mod.py"), "VALUE = 7\n");
         ExecutionResult r = py.run("import helper_mod\nprint(helper_mod.VALUE)");

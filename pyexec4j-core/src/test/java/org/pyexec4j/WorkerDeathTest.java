@@ -63,17 +63,38 @@ class WorkerDeathTest {
     }
 
     @Test
-    void killedBySignalFromInside() {
-        ExecutionResult r = py.run("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)");
+    void killedBySignalFromInsideKeepsWhatWasPrintedBefore() {
+        // printed output waits in the worker for the engine's next tick: it goes out before
+        // a signal the code sends, which may end its own process at once
+        ExecutionResult r = py.run("import os, signal\nprint('before')\nos.kill(os.getpid(), signal.SIGKILL)");
         assertThat(r.ending()).isEqualTo(Ending.CRASHED);
         assertThat(r.signal()).isEqualTo(9);
+        assertThat(r.output()).startsWith("before\n");
+        ExecutionResult raised = py.run("import signal\nprint('before')\nsignal.raise_signal(signal.SIGKILL)");
+        assertThat(raised.output()).startsWith("before\n");
     }
 
     @Test
     void killingItsOwnProcessGroupLeavesTheHostServing() {
-        ExecutionResult r = py.run("import os, signal\nos.killpg(0, signal.SIGKILL)");
+        ExecutionResult r = py.run("import os, signal\nprint('before')\nos.killpg(0, signal.SIGKILL)");
         assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(r.output()).startsWith("before\n");
         assertThat(py.run("print('still here')").output()).isEqualTo("still here\n");
+    }
+
+    @Test
+    void whatTheEngineNeedsTakenByTheCodeIsSaid() {
+        // a directory the worker cannot enter (not as root): the engine fails before the next
+        // run's code, and its result says in what
+        ExecutionResult r = py.run(RunRequest.of("import os\nos.chmod('.', 0)\nprint(os.access('.', os.X_OK))")
+                .inSession("d-engine"));
+        Assumptions.assumeTrue(r.output().equals("False\n"), "permissions do not hold for this user: " + r.output());
+        ExecutionResult next = py.run(RunRequest.of("print('next')").inSession("d-engine"));
+        assertThat(next.ending()).isEqualTo(Ending.EXITED);
+        assertThat(next.output()).contains("[pyexec4j: the engine failed in the Python process: PermissionError:")
+                .contains("the session's state was lost");
+        assertThat(py.run(RunRequest.of("import os\nos.chmod('.', 0o755)\nprint('again')")
+                .inSession("d-engine")).output()).endsWith("again\n");
     }
 
     @Test

@@ -132,7 +132,7 @@ def _descendants_of(pid):
 def _signal_all(pids, sig):
     for pid in pids:
         try:
-            os.kill(pid, sig)
+            _OS_KILL(pid, sig)
         except OSError:
             pass
 
@@ -879,6 +879,7 @@ def _write_all(fd, data):
         view = view[_OS_WRITE(fd, view):]
 
 
+_OS_KILL = os.kill  # the engine's own signals need no flush first (see _prepare_process)
 _OS_WRITE = os.write  # not the hook the zygote puts in its place for user code (see _prepare_process)
 
 
@@ -1784,7 +1785,13 @@ class Worker:
             self._prepare(msg["workdir"], msg.get("uid"))
         self.prepared = None
         self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others, msg.get("out_limits"))
-        self._write_runfile(code.encode("utf-8", "surrogatepass"))
+        try:
+            self._write_runfile(code.encode("utf-8", "surrogatepass"))
+        except OSError as e:
+            # the code took what the file needs (its directory's permissions, a directory of
+            # that name, its descriptors or file size limit): it runs without the file, and
+            # can undo that; the reference's process died of it
+            self.stderr.write(f"[pyexec4j: runfile.py could not be written ({_str(e)}); the code runs without it]\n")
         # Serve tracebacks from this run's source even if the code changes directory
         # or deletes the file; mtime None keeps linecache.checkcache from dropping it.
         linecache.cache[self.file_name] = (len(code), None, _source_lines(code), self.file_name)
@@ -1835,7 +1842,10 @@ class Worker:
             _signal.signal(signal.SIGINT, self.idle_sigint)
 
         # the traceback goes with the result: the Java side puts it last in the output
-        done = self._describe(exc, timed_out, interrupted)
+        try:
+            done = self._describe(exc, timed_out, interrupted)
+        except Exception as failure:  # the code's exception answers none of the questions asked
+            done = self._describe_plainly(exc, failure)
         done.update({"t": "done", "run": run_id, "exec_time": exec_time})
         self.spawned = self.spawned or _SPAWNED[0]
         done.update(_usage_delta(usage_before, _usage(self.spawned)))
@@ -1896,10 +1906,30 @@ class Worker:
         else:
             self.next_pair = self._connect_pair(run_id + 1)
 
+    def _describe_plainly(self, exc, failure):
+        """What can be said of an exception whose class or attributes raise at every look
+        (a metaclass whose __name__ raises, ...): its type's own name and its frames, with
+        nothing of the code's called."""
+        name = _TYPE_NAME(type(exc))
+        stack = []
+        for _, tb in _user_frames(exc.__traceback__, self._engine_codes())[-MAX_TRACEBACK_FRAMES:]:
+            code = tb.tb_frame.f_code
+            filename = self.file_name if code.co_filename == self.path else code.co_filename
+            stack.append([filename, tb.tb_lineno, code.co_name, linecache.getline(code.co_filename, tb.tb_lineno).strip()])
+        frames = "".join(f'  File "{f}", line {n}, in {fn}\n' + (f"    {line}\n" if line else "") for f, n, fn, line in stack)
+        note = f"[pyexec4j: the exception could not be formatted: {_TYPE_NAME(type(failure))} while looking at it]"
+        return {"ending": "exited" if issubclass(type(exc), SystemExit) else "raised", "exc_type": name,
+                "exc_info": {}, "exc_stack": stack, "exit_code": 1 if issubclass(type(exc), SystemExit) else None,
+                "causes": [], "syntax_error": None,
+                "tb": f"Traceback (most recent call last):\n{frames}{name}\n{note}\n"}
+
+    def _engine_codes(self):
+        return (self._execute.__code__, self._on_sigint.__code__) + tuple(_HIDDEN_CODES)
+
     def _describe(self, exc, timed_out, interrupted):
         if exc is None:
             return {"ending": "completed", "exc_type": None, "exc_info": None, "exc_stack": None}
-        engine_codes = (self._execute.__code__, self._on_sigint.__code__) + tuple(_HIDDEN_CODES)
+        engine_codes = self._engine_codes()
         try:
             text = _format_ipython(exc, engine_codes) if self.ipython else _format_standard(exc, engine_codes)
         except Exception as fmt_error:  # never let formatting lose the result
@@ -2083,6 +2113,18 @@ def _flushing(fn):
     return wrapper
 
 
+def _flushing_before_signal(fn):
+    """Output written so far goes out before a signal the code sends: it may be to its own
+    process, which a kill, a stop or a crash ends before the engine's next tick."""
+    def wrapper(*args, **kwargs):
+        _flush_engine(sync=True)
+        return fn(*args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
 def _flushing_fd_writer(fn):
     # Python-level output written before an os.write to fd 1 or 2 goes first
     def wrapper(fd, *args):
@@ -2159,6 +2201,9 @@ def _prepare_process():
     for name in ("write", "writev"):
         if hasattr(os, name):
             setattr(os, name, _flushing_fd_writer(getattr(os, name)))
+    for module, name in ((os, "kill"), (os, "killpg"), (signal, "raise_signal")):
+        if hasattr(module, name):
+            setattr(module, name, _flushing_before_signal(getattr(module, name)))
     for name in ("fork", "forkpty"):
         if hasattr(os, name):
             setattr(os, name, _raising_lost_interrupt(getattr(os, name)))
@@ -2171,7 +2216,7 @@ def _prepare_process():
         return original_start(thread)
 
     threading.Thread.start = start
-    for fn in (os.system, os.write, os.fork, start, _at_fork(None)):
+    for fn in (os.system, os.write, os.kill, os.fork, start, _at_fork(None)):
         _HIDDEN_CODES.add(fn.__code__)
     # an interrupt held back while output is sent is raised where it is let through again:
     # in OutputBuffer.flush, under the code's own line
@@ -2339,9 +2384,15 @@ class Zygote:
                             msg.get("ipython", False), confine,
                             os.path.join(self.memory_cgroup, msg["id"]) if self.memory_cgroup else None)
             worker.serve(msg.get("rehearse", True))
-        except BaseException:  # noqa: B902
-            try:
-                os.write(log, f"worker {msg.get('id')}: {traceback.format_exc()}".encode("utf-8", "replace"))
+        except BaseException as e:  # noqa: B902
+            failure = _str(e).splitlines()[0] if _str(e) else ""
+            failure = f"{_TYPE_NAME(type(e))}: {failure}" if failure else _TYPE_NAME(type(e))
+            try:  # the log's first line is the host's warning; the traceback follows it
+                os.write(log, f"worker {msg.get('id')} failed: {failure}\n{traceback.format_exc()}".encode("utf-8", "replace"))
+            except Exception:
+                pass
+            try:  # and the run's stderr, if one is going: its result says why the process ended
+                os.write(2, f"\n[pyexec4j: the engine failed in the Python process: {failure}]\n".encode("utf-8", "replace"))
             except Exception:
                 pass
         finally:

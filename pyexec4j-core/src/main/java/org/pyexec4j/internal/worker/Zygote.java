@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.internal.wire.Json;
 import org.pyexec4j.internal.wire.WireCodec;
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Zygote implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Zygote.class);
+    /** The first line a worker writes to the log when the engine fails in it. */
+    private static final Pattern WORKER_FAILED = Pattern.compile("worker \\S+ failed: ");
     private static final Duration START_LIMIT = Duration.ofSeconds(60);
 
     private final Process process;
@@ -181,7 +184,11 @@ public final class Zygote implements AutoCloseable {
                         recentLog.remove(0);
                     }
                 }
-                LOG.debug("{} stderr: {}", name, line);
+                if (WORKER_FAILED.matcher(line).lookingAt()) {
+                    LOG.warn("{}: {} (the traceback follows at debug level)", name, line);
+                } else {
+                    LOG.debug("{} stderr: {}", name, line);
+                }
             }
         } catch (IOException e) {
             LOG.debug("{}: stderr ended: {}", name, e.toString());
