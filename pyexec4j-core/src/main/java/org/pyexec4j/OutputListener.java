@@ -7,6 +7,10 @@ package org.pyexec4j;
  * concurrently for one run, in the order the output is recorded in the result. It
  * should return quickly: a slow listener holds back that session's output. An exception
  * thrown by the listener is logged and contained; the run goes on.
+ *
+ * <p>It gets the output up to half the output limit (the head the result keeps), then one
+ * note on stderr that what follows is not streamed; the result holds the output's end and
+ * says how much was dropped between.
  */
 @FunctionalInterface
 public interface OutputListener {

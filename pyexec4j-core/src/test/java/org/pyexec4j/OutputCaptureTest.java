@@ -356,6 +356,33 @@ class OutputCaptureTest {
     }
 
     @Test
+    void aListenerGetsTheHeadThenANoteAndAFloodStillEndsAtItsLimit() {
+        // a listener slower than the code writes (as one writing to a slow client): past the
+        // head nothing more goes to it, so the worker leaves writes out as it does without one,
+        // and the run is interrupted at its limit, not killed after the grace
+        List<OutputChunk> seen = Collections.synchronizedList(new ArrayList<>());
+        try (Interpreter small = Interpreter.builder().outputLimitBytes(1 << 20).grace(Duration.ofSeconds(2)).build()) {
+            ExecutionResult r = small.run(RunRequest.of("import sys\nwhile True:\n    sys.stdout.write('x' * 1023 + '\\n')")
+                    .withTimeout(Duration.ofSeconds(2)).withListener(c -> {
+                        seen.add(c);
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
+            assertThat(r.ending()).isEqualTo(Ending.TIMED_OUT);
+            assertThat(r.stateKept()).isTrue();
+            assertThat(r.droppedBytes()).isPositive();
+            List<OutputChunk> output = seen.stream().filter(c -> c.stream() == StdStream.STDOUT).toList();
+            assertThat(output).isNotEmpty().allMatch(c -> c.text().equals("x".repeat(1023) + "\n"));
+            assertThat(output.size() * 1024L).isLessThanOrEqualTo(1 << 19);
+            assertThat(seen).filteredOn(c -> c.text().contains("what follows is not streamed")).hasSize(1);
+            assertThat(r.output()).startsWith(String.join("", output.stream().map(OutputChunk::text).toList()));
+        }
+    }
+
+    @Test
     void aThrowingListenerDoesNotBreakTheRun() {
         ExecutionResult r = py.run(RunRequest.of("print('x')").withListener(c -> {
             throw new IllegalStateException("listener bug");

@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Up to half the limit is kept from the start (the head) and up to half from the end
  * (the tail); what falls between is counted, never silently lost. The listener sees every
- * chunk, under the recorder's lock, so calls for one run never overlap and come in the
- * order the result records.
+ * chunk of the head, under the recorder's lock, so calls for one run never overlap and come
+ * in the order the result records; past the head it is told once that the rest is not
+ * streamed (a flood would otherwise go to it whole, at the pace of whatever it feeds, and
+ * hold the worker back past its time limit). The tail is in the result.
  */
 public final class OutputRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(OutputRecorder.class);
@@ -51,6 +53,7 @@ public final class OutputRecorder {
     private long tailBytes;
     private long droppedBytes;
     private boolean closed;
+    private boolean listenerToldOfTail;
     private Recorded recorded;
 
     public OutputRecorder(long limitBytes, OutputListener listener) {
@@ -104,21 +107,25 @@ public final class OutputRecorder {
             }
             return;
         }
+        boolean toHead = keep(stream, text);
         if (listener != null) {
-            notifyListener(new OutputChunk(stream, text), false);
+            if (toHead) {
+                notifyListener(new OutputChunk(stream, text), false);
+            } else if (!listenerToldOfTail) {
+                listenerToldOfTail = true;
+                notifyListener(new OutputChunk(StdStream.STDERR, "\n[pyexec4j: the output passed " + headLimit
+                        + " bytes, half its limit; what follows is not streamed: the result holds its end and says how"
+                        + " much was dropped]\n"), false);
+            }
         }
-        keep(stream, text);
     }
 
-    /** What the head and the tail hold; null when a listener must see every write. */
+    /** What the head and the tail hold. */
     public record Capacity(long headBytes, int headWrites, long tailBytes, int tailWrites) {}
 
-    /**
-     * The sizes a worker may leave writes out by (see {@link #skipped}); null with a listener,
-     * which must see every write.
-     */
+    /** The sizes a worker may leave writes out by (see {@link #skipped}). */
     public Capacity capacityForSkipping() {
-        return listener != null ? null : new Capacity(headLimit, headWrites, tailLimit, tailWrites);
+        return new Capacity(headLimit, headWrites, tailLimit, tailWrites);
     }
 
     /**
@@ -146,7 +153,8 @@ public final class OutputRecorder {
         keep(StdStream.STDERR, text);
     }
 
-    private void keep(StdStream stream, String text) {
+    /** Keeps a write in the head, or else in the tail; returns whether it went to the head. */
+    private boolean keep(StdStream stream, String text) {
         long bytes = utf8Length(text);
         if (tail.isEmpty() && headBytes + bytes <= headLimit && headCount < headWrites) {
             if (plain == null) {
@@ -157,7 +165,7 @@ public final class OutputRecorder {
             headCount++;
             headStreams.add(stream, 1);
             headBytes += bytes;
-            return;
+            return true;
         }
         tail.addLast(new OutputChunk(stream, text));
         tailBytes += bytes;
@@ -178,6 +186,7 @@ public final class OutputRecorder {
                 break;
             }
         }
+        return false;
     }
 
     /** Stops recording and returns what was kept, with a note where output was dropped. */
