@@ -141,7 +141,7 @@ final class Session implements AutoCloseable {
         }
         Duration timeout = request.timeout() != null ? request.timeout() : engine.config().timeout();
         long limit = engine.config().outputLimitBytes();
-        OutputRecorder recorder = new OutputRecorder(limit, request.listener());
+        OutputRecorder recorder = new OutputRecorder(limit, request.listener(), engine.background());
         if (note != null) {
             recorder.record(StdStream.STDERR, note);
         }
@@ -155,10 +155,10 @@ final class Session implements AutoCloseable {
                     } else if (recorder.keptSize() <= ASSEMBLE_INLINE_LIMIT) {
                         // completing runs what waits for the result (an answer, the next run)
                         // here and now: before the clean-up below, which would delay it
-                        complete(result, () -> assemble(w, outcome, recorder, timeout, limit));
+                        complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit));
                     } else {
                         engine.background().execute(
-                                () -> complete(result, () -> assemble(w, outcome, recorder, timeout, limit)));
+                                () -> complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit)));
                     }
                     if (fresh) {
                         afterFreshRun(afterwards);
@@ -167,12 +167,17 @@ final class Session implements AutoCloseable {
         return result;
     }
 
-    private static void complete(CompletableFuture<ExecutionResult> result, Supplier<ExecutionResult> assemble) {
+    /** The result, given once the run's listener has had all its output (at once without one). */
+    private static void complete(CompletableFuture<ExecutionResult> result, OutputRecorder recorder,
+                                 Supplier<ExecutionResult> assemble) {
+        ExecutionResult r;
         try {
-            result.complete(assemble.get());
+            r = assemble.get();
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
+            return;
         }
+        recorder.listenerDone().thenRun(() -> result.complete(r));
     }
 
     /**

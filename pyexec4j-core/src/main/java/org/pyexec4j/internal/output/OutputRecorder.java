@@ -5,26 +5,24 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.pyexec4j.OutputChunk;
 import org.pyexec4j.OutputListener;
 import org.pyexec4j.StdStream;
 import org.pyexec4j.StreamRun;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The output of one run, in arrival order, bounded.
  *
  * <p>Up to half the limit is kept from the start (the head) and up to half from the end
  * (the tail); what falls between is counted, never silently lost. The listener sees every
- * chunk of the head, under the recorder's lock, so calls for one run never overlap and come
- * in the order the result records; past the head it is told once that the rest is not
- * streamed (a flood would otherwise go to it whole, at the pace of whatever it feeds, and
- * hold the worker back past its time limit). The tail is in the result.
+ * chunk of the head, in the order the result records, one call at a time, from a
+ * {@link ListenerFeed}; past the head it is told once that the rest is not streamed (a flood
+ * would otherwise go to it whole, at the pace of whatever it feeds). The tail is in the
+ * result.
  */
 public final class OutputRecorder {
-    private static final Logger LOG = LoggerFactory.getLogger(OutputRecorder.class);
-
     /**
      * At most one kept write per this many bytes of the limit: each kept write costs the
      * JVM ~50 bytes beyond its text, so a flood of one-character writes within the byte
@@ -33,12 +31,13 @@ public final class OutputRecorder {
     static final int BYTES_PER_KEPT_WRITE = 64;
     /** Small limits still keep this many writes. */
     static final int MIN_KEPT_WRITES = 1 << 16;
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final long headLimit;
     private final long tailLimit;
     private final int headWrites;
     private final int tailWrites;
-    private final OutputListener listener;
+    private final ListenerFeed listener; // null without a listener
     /**
      * The head as segments (packed writes as they came, or plain texts) and their streams'
      * runs: no object per write beyond its text, none at all for packed writes.
@@ -56,13 +55,19 @@ public final class OutputRecorder {
     private boolean listenerToldOfTail;
     private Recorded recorded;
 
+    /** A recorder whose listener, if any, is called on the recording thread (for tests). */
     public OutputRecorder(long limitBytes, OutputListener listener) {
+        this(limitBytes, listener, Runnable::run);
+    }
+
+    /** A recorder whose listener, if any, is called on threads of {@code listenerThreads}, in order. */
+    public OutputRecorder(long limitBytes, OutputListener listener, Executor listenerThreads) {
         this.headLimit = limitBytes / 2;
         this.tailLimit = limitBytes - headLimit;
         int writes = (int) Math.min(Integer.MAX_VALUE - 16, Math.max(MIN_KEPT_WRITES, limitBytes / BYTES_PER_KEPT_WRITE));
         this.headWrites = writes / 2;
         this.tailWrites = writes - headWrites;
-        this.listener = listener;
+        this.listener = listener == null ? null : new ListenerFeed(listener, listenerThreads);
     }
 
     /** UTF-8 bytes of output kept so far: what building the result will handle. */
@@ -110,12 +115,12 @@ public final class OutputRecorder {
         boolean toHead = keep(stream, text);
         if (listener != null) {
             if (toHead) {
-                notifyListener(new OutputChunk(stream, text), false);
+                listener.output(new OutputChunk(stream, text));
             } else if (!listenerToldOfTail) {
                 listenerToldOfTail = true;
-                notifyListener(new OutputChunk(StdStream.STDERR, "\n[pyexec4j: the output passed " + headLimit
+                listener.output(new OutputChunk(StdStream.STDERR, "\n[pyexec4j: the output passed " + headLimit
                         + " bytes, half its limit; what follows is not streamed: the result holds its end and says how"
-                        + " much was dropped]\n"), false);
+                        + " much was dropped]\n"));
             }
         }
     }
@@ -148,7 +153,7 @@ public final class OutputRecorder {
             return;
         }
         if (listener != null) {
-            notifyListener(new OutputChunk(StdStream.STDERR, text), true);
+            listener.traceback(text);
         }
         keep(StdStream.STDERR, text);
     }
@@ -189,12 +194,23 @@ public final class OutputRecorder {
         return false;
     }
 
+    /**
+     * Completes once the listener has had all it will get: the result is given after that.
+     * Complete at once without a listener, or when it has kept up.
+     */
+    public CompletableFuture<Void> listenerDone() {
+        return listener == null ? DONE : listener.done();
+    }
+
     /** Stops recording and returns what was kept, with a note where output was dropped. */
     public synchronized Recorded finish(long limitBytes) {
         if (recorded != null) {
             return recorded;
         }
         closed = true;
+        if (listener != null) {
+            listener.close();
+        }
         // the head's segments are handed over as they are
         List<List<String>> segments = new ArrayList<>(head);
         StreamRuns runs = headStreams;
@@ -239,21 +255,6 @@ public final class OutputRecorder {
                 all.add(new StreamRun(current, count));
             }
             return all;
-        }
-    }
-
-    private void notifyListener(OutputChunk chunk, boolean traceback) {
-        if (listener == null) {
-            return;
-        }
-        try {
-            if (traceback) {
-                listener.onTraceback(chunk.text());
-            } else {
-                listener.onOutput(chunk);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("output listener threw; output goes on being recorded", e);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.pyexec4j.OutputChunk;
 import org.pyexec4j.StdStream;
 
 /** Writes a worker leaves out at a run's end give the result sending them all would. */
@@ -38,8 +39,20 @@ class OutputRecorderTest {
     }
 
     @Test
-    void aListenerMustSeeEveryWriteSoNoneMayBeLeftOut() {
-        OutputRecorder withListener = new OutputRecorder(LIMIT, chunk -> { });
-        assertThat(withListener.capacityForSkipping()).isNull();
+    void aListenerSeesTheHeadThenOneNoteThenTheTraceback() {
+        List<OutputChunk> seen = new ArrayList<>();
+        OutputRecorder withListener = new OutputRecorder(100, seen::add);
+        for (int i = 0; i < 20; i++) {
+            withListener.record(StdStream.STDOUT, "line " + i + "\n"); // 7 bytes each: 7 of them fill the head
+        }
+        withListener.recordTraceback("Traceback\n");
+        OutputRecorder.Recorded recorded = withListener.finish(100);
+        assertThat(seen).hasSize(9);
+        assertThat(seen.subList(0, 7)).extracting(OutputChunk::text).containsExactlyElementsOf(recorded.texts().subList(0, 7));
+        assertThat(seen.get(7).text()).contains("passed 50 bytes, half its limit; what follows is not streamed");
+        assertThat(seen.get(8)).isEqualTo(new OutputChunk(StdStream.STDERR, "Traceback\n"));
+        assertThat(withListener.listenerDone()).isDone();
+        // past the head, the worker may leave writes out with a listener too
+        assertThat(withListener.capacityForSkipping()).isNotNull();
     }
 }
