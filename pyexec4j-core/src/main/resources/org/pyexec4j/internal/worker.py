@@ -2159,7 +2159,7 @@ def _recording_lost_interrupt(previous):
 
     def hook(unraisable):
         if (issubclass(unraisable.exc_type, KeyboardInterrupt)
-                and getattr(unraisable.object, "__code__", None) is guarded_code):
+                and type(unraisable.object) is types.FunctionType and unraisable.object.__code__ is guarded_code):
             _INTERRUPT_LOST[0] = True
             return
         previous(unraisable)
@@ -2388,11 +2388,11 @@ class Zygote:
             failure = _str(e).splitlines()[0] if _str(e) else ""
             failure = f"{_TYPE_NAME(type(e))}: {failure}" if failure else _TYPE_NAME(type(e))
             try:  # the log's first line is the host's warning; the traceback follows it
-                os.write(log, f"worker {msg.get('id')} failed: {failure}\n{traceback.format_exc()}".encode("utf-8", "replace"))
+                _OS_WRITE(log, f"worker {msg.get('id')} failed: {failure}\n{traceback.format_exc()}".encode("utf-8", "replace"))
             except Exception:
                 pass
             try:  # and the run's stderr, if one is going: its result says why the process ended
-                os.write(2, f"\n[pyexec4j: the engine failed in the Python process: {failure}]\n".encode("utf-8", "replace"))
+                _OS_WRITE(2, f"\n[pyexec4j: the engine failed in the Python process: {failure}]\n".encode("utf-8", "replace"))
             except Exception:
                 pass
         finally:
