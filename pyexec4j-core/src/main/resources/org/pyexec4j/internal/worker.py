@@ -408,7 +408,7 @@ class OutputBuffer:
             append(text)
             if len(writes) >= limit[0]:
                 flush()
-            return len(text)
+            # None, as the reference's write returns (and stdout's plain append does)
 
         write_out = write
 
@@ -418,7 +418,6 @@ class OutputBuffer:
             append((text, _STDERR))
             if len(writes) >= limit[0]:
                 flush()
-            return len(text)
 
         write_out.__qualname__ = write.__qualname__ = "write"
         return write_out, write
@@ -1291,26 +1290,42 @@ def _chain(e):
         if id(nxt) in seen:
             break
         seen.add(id(nxt))
-        causes.append({"type": type(nxt).__name__, "message": _cut(_str(nxt), CAUSE_CHARS), "relation": relation})
+        causes.append({"type": _TYPE_NAME(type(nxt)), "message": _cut(_str(nxt), CAUSE_CHARS), "relation": relation})
         current = nxt
     return causes
 
 
 def _syntax_location(e, path, file_name):
+    """Where a SyntaxError says it is. The code can raise one with anything in its fields
+    (a bool, bytes, a Path, a number past any line): each is made what the host reads, a
+    text or a line number, or left out."""
     if not isinstance(e, SyntaxError):
         return None
     filename = e.filename
     if filename == path:
         filename = file_name
-    return {"filename": filename, "lineno": e.lineno, "offset": e.offset, "text": e.text}
+    return {"filename": _text_or_none(filename), "lineno": _int32_or_none(e.lineno),
+            "offset": _int32_or_none(e.offset), "text": _text_or_none(e.text)}
+
+
+def _text_or_none(value):
+    return None if value is None else value if type(value) is str else _str(value)
+
+
+def _int32_or_none(value):
+    return value if type(value) is int and -2**31 <= value < 2**31 else None
 
 
 def _exit_code(e):
+    """The status sys.exit(code) gives the process: 0 for None, an int as it is (True is 1),
+    and 1 for anything else, as Python's own exit does; an int no process status can hold
+    is 1 too."""
     code = e.code
     if code is None:
         return 0
     if isinstance(code, int):
-        return code
+        code = int.__int__(code)  # a bool, or another subclass of int, as a plain int
+        return code if -2**31 <= code < 2**31 else 1
     return 1
 
 

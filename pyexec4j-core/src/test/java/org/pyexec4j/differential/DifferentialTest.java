@@ -3,6 +3,7 @@ package org.pyexec4j.differential;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -190,7 +191,8 @@ class DifferentialTest {
     private static synchronized void dump(String label) throws IOException {
         String file = System.getProperty("pyexec4j.differential.dump");
         if (file != null && !file.isBlank()) {
-            Files.writeString(Path.of(file), "=".repeat(100) + "\n" + label + "\n",
+            // getBytes replaces a lone surrogate (the reference keeps them) where writeString throws
+            Files.write(Path.of(file), ("=".repeat(100) + "\n" + label + "\n").getBytes(StandardCharsets.UTF_8),
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }

@@ -182,6 +182,15 @@ final class KnownDifferences {
                             List.of(List.of("runfile.py", 5L, "<module>", "raise E(\"x\")")), null);
                 }).andOurs(r -> assertThat(r.stateKept()).as("state kept").isTrue()));
 
+        // ---- Lone surrogates: results are UTF-8 JSON, where a lone surrogate has no encoding; the
+        // reference keeps it (its JSON says \ud800), pyexec4j writes U+FFFD in its place.
+        add(m, "print-lone-surrogate", step(0, "a lone surrogate in the output is U+FFFD; the reference keeps it",
+                ref -> ref.withOutput(replaceOnce(ref.output(), "a\ud800b", "a\ufffdb"))));
+        add(m, "exc-lone-surrogate-msg", step(0, "a lone surrogate in the message is U+FFFD, in the text and in"
+                        + " exc_info; the reference keeps it (the source line, which only escapes it, is the same)",
+                ref -> ref.withOutput(replaceOnce(ref.output(), "ValueError: a\ud800b", "ValueError: a\ufffdb"))
+                        .withExcInfo(Map.of("args", List.of("a\ufffdb")))));
+
         // ---- The reference filters its traceback text line by line (not a listed bug, but its text
         // loses the user's own lines): any line containing "importlib" goes.
         add(m, "module-not-found-name-has-importlib", step(0, "the exception line is kept; the reference drops"

@@ -78,6 +78,11 @@ final class ControlReader {
                 length = 0;
                 from = newline + 1;
             }
+            if (buf.hasRemaining()) {
+                // a short read took all there was: asking again would only say so (a system
+                // call per message); more to come wakes the selector again
+                return true;
+            }
             buf.clear();
         }
     }
