@@ -14,6 +14,8 @@ final class LineInput {
     private static final int CHUNK = 1 << 16;
     private static final int SMALL = 1 << 13;
     private static final int KEEP_AT_MOST = 1 << 22;
+    /** How much of a dropped line's start is kept. */
+    static final int START_BYTES = 1 << 12;
 
     /** What {@link #next()} found. */
     sealed interface Item permits Line, TooLong, End {}
@@ -23,8 +25,11 @@ final class LineInput {
      */
     record Line(byte[] bytes, int length) implements Item {}
 
-    /** A line longer than the limit, dropped; {@code length} bytes without its {@code \n}. */
-    record TooLong(long length) implements Item {}
+    /**
+     * A line longer than the limit, dropped; {@code length} bytes without its {@code \n}, of
+     * which the first ones are kept in {@code start} (where its id usually is).
+     */
+    record TooLong(long length, byte[] start) implements Item {}
 
     /** The end of the input. */
     record End() implements Item {}
@@ -52,10 +57,11 @@ final class LineInput {
         }
         int length = 0;
         long dropped = -1; // >= 0 once the line is over the limit: bytes seen so far
+        byte[] start = null; // the dropped line's first bytes
         while (true) {
             if (pos == limit && !fill()) {
                 if (dropped >= 0) {
-                    return new TooLong(dropped);
+                    return new TooLong(dropped, start);
                 }
                 return length == 0 ? new End() : new Line(line, length);
             }
@@ -63,6 +69,12 @@ final class LineInput {
             int end = nl < 0 ? limit : nl;
             int n = end - pos;
             if (dropped < 0 && (long) length + n > maxLineBytes) {
+                start = Arrays.copyOf(line, Math.min(length, START_BYTES));
+                if (start.length < START_BYTES) {
+                    int more = Math.min(n, START_BYTES - start.length);
+                    start = Arrays.copyOf(start, start.length + more);
+                    System.arraycopy(chunk, pos, start, start.length - more, more);
+                }
                 dropped = length;
                 length = 0;
             }
@@ -78,7 +90,7 @@ final class LineInput {
             pos = end;
             if (nl >= 0) {
                 pos++; // the '\n'
-                return dropped >= 0 ? new TooLong(dropped) : new Line(line, length);
+                return dropped >= 0 ? new TooLong(dropped, start) : new Line(line, length);
             }
         }
     }

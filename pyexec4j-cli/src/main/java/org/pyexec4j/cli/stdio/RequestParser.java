@@ -76,6 +76,31 @@ final class RequestParser {
         return f.toRequest();
     }
 
+    /**
+     * The id of a line known only by its start (one over the limit, dropped): found when it
+     * comes before the start runs out, as it does when a client writes it first; else none.
+     */
+    RequestId idAtStart(byte[] start) {
+        Fields f = new Fields();
+        try (JsonParser p = json.createParser(start)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return RequestId.NONE;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("id".equals(name)) {
+                    f.readId(p, value);
+                    return f.idOrNone();
+                }
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            // the start ran out before the id, or is no JSON: none
+        }
+        return RequestId.NONE;
+    }
+
     /** The mutable state of one object being read; turned into a Request at its end. */
     private static final class Fields {
         RequestId id;

@@ -89,7 +89,7 @@ public final class StdioServer {
                 return;
             }
             if (item instanceof LineInput.TooLong tooLong) {
-                writer.error(RequestId.NONE, BadRequest.Code.TOO_LARGE, "the request line has "
+                writer.error(parser.idAtStart(tooLong.start()), BadRequest.Code.TOO_LARGE, "the request line has "
                         + tooLong.length() + " bytes, more than the limit of " + maxLineBytes + " bytes");
                 continue;
             }

@@ -46,6 +46,17 @@ class LineInputTest {
     }
 
     @Test
+    void aLineOverTheLimitKeepsItsStart() throws IOException {
+        String line = "{\"id\": 7, \"code\": \"" + "x".repeat(200_000) + "\"}";
+        LineInput lines = new LineInput(bytes(line + "\nnext\n"), 1 << 16);
+        LineInput.TooLong tooLong = (LineInput.TooLong) lines.next();
+        assertThat(tooLong.length()).isEqualTo(line.length());
+        assertThat(new String(tooLong.start(), StandardCharsets.UTF_8)).isEqualTo(line.substring(0, LineInput.START_BYTES));
+        assertThat(new RequestParser(1 << 16).idAtStart(tooLong.start()).json()).isEqualTo("7");
+        assertThat(((LineInput.Line) lines.next()).length()).isEqualTo(4);
+    }
+
+    @Test
     void linesLongerThanTheReadChunkAreWhole() throws IOException {
         String big = "z".repeat(300_000);
         assertThat(read(bytes(big + "\nshort\n" + big), 1 << 20)).containsExactly(big, "short", big);

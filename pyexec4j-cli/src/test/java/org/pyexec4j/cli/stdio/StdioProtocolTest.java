@@ -313,6 +313,11 @@ class StdioProtocolTest {
         huge[huge.length - 1] = '\n';
         server.sendBytes(huge);
         assertError(null, "too_large", "limit");
+        // a client that writes the id first is answered with it: it waits for that id
+        byte[] start = "{\"id\": \"huge-2\", \"code\": \"".getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(start, 0, huge, 0, start.length);
+        server.sendBytes(huge);
+        assertError("huge-2", "too_large", "limit");
         assertStillServing("huge-after");
     }
 
