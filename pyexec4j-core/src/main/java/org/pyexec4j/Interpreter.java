@@ -49,7 +49,11 @@ public final class Interpreter implements AutoCloseable {
         return engine.run(request);
     }
 
-    /** Runs a request; the future completes with its result (or a {@link PyExec4jException}). */
+    /**
+     * Runs a request; the future completes with its result (or a {@link PyExec4jException}).
+     * Cancelling the future does not stop the run ({@link #interrupt} does): the session's
+     * later runs wait for it as for any other.
+     */
     public CompletableFuture<ExecutionResult> runAsync(RunRequest request) {
         return engine.runAsync(request);
     }
@@ -235,6 +239,8 @@ public final class Interpreter implements AutoCloseable {
             if (grace.isNegative()) {
                 throw new IllegalArgumentException("grace must not be negative, was " + grace);
             }
+            requireAtMostTheLongest("timeout", timeout);
+            requireAtMostTheLongest("grace", grace);
             if (!FILE_NAME.matcher(runFileName).matches()) {
                 throw new IllegalArgumentException("runFileName must be a plain file name ending in .py"
                         + " (letters, digits, '_', '-', '.'), was '" + runFileName + "'");
@@ -255,6 +261,14 @@ public final class Interpreter implements AutoCloseable {
                     keepWorkingDirectories, timeout, grace, runFileName, ipythonTracebacks, python,
                     outputLimitBytes, preload, isolation, requireIsolation, network, limits, environment);
             return new Interpreter(Engine.start(config));
+        }
+
+        /** Longer durations would overflow the nanoseconds they are counted in. */
+        private static void requireAtMostTheLongest(String name, Duration d) {
+            if (d.compareTo(RunRequest.MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(name + " must be at most " + RunRequest.MAX_TIMEOUT.getSeconds()
+                        + " s, was " + d);
+            }
         }
 
         private static void requirePositive(String name, Duration d) {

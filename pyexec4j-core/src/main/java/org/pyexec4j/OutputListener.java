@@ -6,8 +6,8 @@ package org.pyexec4j;
  * <p>Called on one of the engine's background threads, never concurrently for one run, in
  * the order the output is recorded in the result, and every call before the run's result is
  * given. A slow listener holds back only its own calls and the result: the code runs on, and
- * is interrupted at its limit, at its own pace. An exception thrown by the listener is logged
- * and contained; the run goes on.
+ * is interrupted at its limit, at its own pace. An exception or error thrown by the listener
+ * is logged and contained; the run goes on.
  *
  * <p>It gets the output up to half the output limit (the head the result keeps), then one
  * note on stderr that what follows is not streamed; the result holds the output's end and

@@ -14,14 +14,17 @@ import java.util.Objects;
  * @param listener receives output while the code runs, or {@code null}
  */
 public record RunRequest(String code, String session, boolean reset, Duration timeout, OutputListener listener) {
+    /** The longest time limit (a billion seconds, ~31 years): longer ones are refused, not overflowed. */
+    public static final Duration MAX_TIMEOUT = Duration.ofSeconds(1_000_000_000);
 
     public RunRequest {
         Objects.requireNonNull(code, "code");
         if (session != null && session.isBlank()) {
             throw new IllegalArgumentException("session name must not be blank");
         }
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        if (timeout != null && (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0)) {
+            throw new IllegalArgumentException("timeout must be positive and at most " + MAX_TIMEOUT.getSeconds()
+                    + " s, was " + timeout);
         }
     }
 

@@ -50,6 +50,13 @@ class EngineFailureTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("preload");
         assertThatThrownBy(() -> RunRequest.of("x").withTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
+        // durations that would overflow the nanoseconds they are counted in
+        assertThatThrownBy(() -> RunRequest.of("x").withTimeout(Duration.ofSeconds(Long.MAX_VALUE)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout must be positive and at most");
+        assertThatThrownBy(() -> Interpreter.builder().timeout(Duration.ofSeconds(Long.MAX_VALUE)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout must be at most");
+        assertThatThrownBy(() -> Interpreter.builder().grace(Duration.ofDays(365L * 300)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("grace must be at most");
     }
 
     @Test

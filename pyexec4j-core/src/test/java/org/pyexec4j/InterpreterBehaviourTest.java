@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,6 +97,19 @@ class InterpreterBehaviourTest {
         assertThat(descriptors.ending()).isEqualTo(Ending.COMPLETED);
         assertThat(py.run(RunRequest.of("print(x)").inSession("no-room")).output())
                 .contains("Too many open files").endsWith("the code runs without it]\n1\n");
+    }
+
+    @Test
+    void cancellingARunsFutureLeavesItsSessionServingInOrder() throws Exception {
+        py.run(RunRequest.of("x = 1").inSession("cancelled"));
+        CompletableFuture<ExecutionResult> slow = py.runAsync(RunRequest.of("import time\ntime.sleep(1)\nx = 2")
+                .inSession("cancelled"));
+        Thread.sleep(200);
+        assertThat(slow.cancel(true)).isTrue();
+        // the next run waits for the cancelled one, which goes on: it was sent to the worker
+        // while that one ran, and the session never answered again
+        ExecutionResult next = py.runAsync(RunRequest.of("print(x)").inSession("cancelled")).get(60, TimeUnit.SECONDS);
+        assertThat(next.output()).isEqualTo("2\n");
     }
 
     @Test

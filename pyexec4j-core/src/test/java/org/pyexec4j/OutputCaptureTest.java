@@ -388,6 +388,12 @@ class OutputCaptureTest {
             throw new IllegalStateException("listener bug");
         }));
         assertThat(r.output()).isEqualTo("x\n");
+        // an Error too (a test's failed assertion): the run and the session's next one end
+        ExecutionResult failed = py.run(RunRequest.of("y = 1\nprint('y')").inSession("listener-error").withListener(c -> {
+            throw new AssertionError("listener assertion (expected in this test)");
+        }));
+        assertThat(failed.output()).isEqualTo("y\n");
+        assertThat(py.run(RunRequest.of("print(y + 1)").inSession("listener-error")).output()).isEqualTo("2\n");
     }
 
     @Test

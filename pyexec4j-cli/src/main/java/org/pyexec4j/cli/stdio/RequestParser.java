@@ -26,7 +26,7 @@ import org.pyexec4j.cli.stdio.BadRequest.Code;
 final class RequestParser {
     static final String DEFAULT_SESSION = "default";
     private static final int MAX_MESSAGE = 300;
-    private static final double MAX_TIMEOUT_SECONDS = 1e9;
+    private static final double MAX_TIMEOUT_SECONDS = org.pyexec4j.RunRequest.MAX_TIMEOUT.getSeconds();
 
     private final JsonFactory json;
 

@@ -73,7 +73,9 @@ final class Session implements AutoCloseable {
             CompletableFuture<ExecutionResult> result = tail.handle((r, e) -> null)
                     .thenCompose(ignored -> start(request));
             tail = result;
-            return result;
+            // the caller gets a copy: cancelling it must not let the next run start while this
+            // one still runs on the worker (the queue waits for the run itself)
+            return result.copy();
         }
     }
 

@@ -104,7 +104,7 @@ final class ListenerFeed {
             } else {
                 listener.onOutput((OutputChunk) item);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an AssertionError of a test's listener too: the run goes on
             LOG.warn("output listener threw; output goes on being recorded", e);
         }
     }
