@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
@@ -54,6 +55,31 @@ class ProcessCleanupTest {
         py.close(); // idempotent
         awaitGone(daemon);
         awaitGone(daemon2);
+        assertThat(descendants()).isSubsetOf(before);
+        assertThat(ourThreads()).isEmpty();
+    }
+
+    @Test
+    void closeWithRunsGoingOnEndsThemAtOnceAndSaysSo() throws Exception {
+        // a run stopped at a sync token waited for a frame that never came: each closing
+        // worker waited for its output's end, 5 s at a time, and a single run was not closed
+        Set<Long> before = descendants();
+        Interpreter py = Interpreter.builder().build();
+        String code = "import time\nprint('started', flush=True)\ntime.sleep(60)";
+        CompletableFuture<ExecutionResult> named = py.runAsync(RunRequest.of(code).inSession("going-on"));
+        CompletableFuture<ExecutionResult> single = py.runAsync(RunRequest.of(code));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && descendants().size() < before.size() + 3) {
+            Thread.sleep(50); // the zygote and the two workers
+        }
+        Thread.sleep(500);
+        long start = System.nanoTime();
+        py.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+        for (CompletableFuture<ExecutionResult> f : List.of(named, single)) {
+            assertThat(f).isDone();
+            assertThat(f.get().output()).contains("[pyexec4j: the session was closed while the code ran");
+        }
         assertThat(descendants()).isSubsetOf(before);
         assertThat(ourThreads()).isEmpty();
     }

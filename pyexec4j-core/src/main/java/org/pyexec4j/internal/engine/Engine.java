@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +61,8 @@ public final class Engine implements AutoCloseable {
     private final Deadlines timer;
     private final WorkerPool pool;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** The sessions of single runs ({@code run(code)}), until retired: close() ends them too. */
+    private final Set<Session> anonymous = ConcurrentHashMap.newKeySet();
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong anonymousRuns = new AtomicLong();
     private final AtomicInteger sessionUsers = new AtomicInteger();
@@ -154,19 +157,29 @@ public final class Engine implements AutoCloseable {
         if (closed) {
             throw new PyExec4jException("this Interpreter is closed");
         }
-        boolean anonymous = request.session() == null;
-        Session s = anonymous ? newSession(ANONYMOUS_PREFIX + anonymousRuns.incrementAndGet())
-                : sessions.computeIfAbsent(request.session(), this::newSession);
+        boolean single = request.session() == null;
+        Session s = single ? singleRunSession() : sessions.computeIfAbsent(request.session(), this::newSession);
         try {
-            return s.runAndWait(anonymous ? request.withReset(true) : request);
+            return s.runAndWait(single ? request.withReset(true) : request);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PyExec4jException("interrupted while waiting for a run in session '" + s.name() + "'", e);
         } finally {
-            if (anonymous) {
-                retire(s);
+            if (single) {
+                retireSingleRun(s);
             }
         }
+    }
+
+    private Session singleRunSession() {
+        Session s = newSession(ANONYMOUS_PREFIX + anonymousRuns.incrementAndGet());
+        anonymous.add(s);
+        return s;
+    }
+
+    private void retireSingleRun(Session s) {
+        anonymous.remove(s);
+        retire(s);
     }
 
     public CompletableFuture<ExecutionResult> runAsync(RunRequest request) {
@@ -174,8 +187,8 @@ public final class Engine implements AutoCloseable {
             return CompletableFuture.failedFuture(new PyExec4jException("this Interpreter is closed"));
         }
         if (request.session() == null) {
-            Session s = newSession(ANONYMOUS_PREFIX + anonymousRuns.incrementAndGet());
-            return s.submit(request.withReset(true)).whenComplete((r, e) -> retire(s));
+            Session s = singleRunSession();
+            return s.submit(request.withReset(true)).whenComplete((r, e) -> retireSingleRun(s));
         }
         Session s = sessions.computeIfAbsent(request.session(), this::newSession);
         return s.submit(request);
@@ -326,6 +339,8 @@ public final class Engine implements AutoCloseable {
         pool.close(); // first: a refill under way then ends quietly
         List<Session> all = new ArrayList<>(sessions.values());
         sessions.clear();
+        all.addAll(anonymous);
+        anonymous.clear();
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (Session s : all) {
             closing.add(CompletableFuture.runAsync(s::close, background));

@@ -254,7 +254,11 @@ final class Session implements AutoCloseable {
             return ResultAssembler.killedAfterGrace(recorder.finish(limit), timeout, outcome.wall());
         }
         String death = ResultAssembler.describeDeath(outcome.exit());
-        if (outcome.breach() != null) {
+        if (closed) {
+            // the host ended it, which the exit code alone does not say
+            recorder.record(StdStream.STDERR, "\n[pyexec4j: the session was closed while the code ran, and its"
+                    + " Python process ended]\n");
+        } else if (outcome.breach() != null) {
             // the engine ended it: say why, not only the signal it ended it with
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the Python process's control connection carried "
                     + outcome.breach() + ", not the engine's protocol (code that writes to that connection's"

@@ -126,9 +126,13 @@ public final class WorkerIo implements AutoCloseable {
                 LOG.error("the worker IO loop failed", e);
             }
         } finally {
-            for (SelectionKey key : selector.keys()) {
-                closeQuietly(key.channel());
-                ((Handler) key.attachment()).onClosed();
+            try {
+                for (SelectionKey key : selector.keys()) {
+                    closeQuietly(key.channel());
+                    ((Handler) key.attachment()).onClosed();
+                }
+            } catch (ClosedSelectorException e) {
+                // close() gave up waiting for this thread and closed the selector: its channels with it
             }
             Runnable task;
             while ((task = tasks.poll()) != null) {

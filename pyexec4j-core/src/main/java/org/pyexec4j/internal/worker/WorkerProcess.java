@@ -165,14 +165,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                     @Override
                     public void onClosed() {
                         ready.completeExceptionally(new PyExec4jException("worker " + id + " closed its control channel"));
-                        ActiveRun run = active;
-                        if (run != null) { // read the raw streams to their end: no frame will order them now
-                            run.out.noMoreFrames();
-                            run.err.noMoreFrames();
-                            resume(run.out);
-                            resume(run.err);
-                        }
-                        controlEnded.complete(null);
+                        controlGone();
                     }
                 });
                 return true;
@@ -420,6 +413,22 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     }
 
     /** On the IO thread: reads the connection again unless it waits at a sync token. */
+    /**
+     * On the IO thread, once the control connection has ended (the worker's end, or ours at
+     * close): the raw streams are read to their end, since no frame will order them now (one
+     * stopped at a sync token would wait for its frame, and its end would never be seen).
+     */
+    private void controlGone() {
+        ActiveRun run = active;
+        if (run != null) {
+            run.out.noMoreFrames();
+            run.err.noMoreFrames();
+            resume(run.out);
+            resume(run.err);
+        }
+        controlEnded.complete(null);
+    }
+
     private void resume(RawStream raw) {
         SelectionKey key = keys.get(raw);
         if (key != null && key.isValid() && !raw.atSync()) {
@@ -488,7 +497,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
 
             @Override
             public void onClosed() {
-                controlEnded.complete(null);
+                controlGone();
             }
         }));
         control.completeExceptionally(new PyExec4jException("worker " + id + " closed"));
