@@ -16,9 +16,24 @@ import java.time.Duration;
  * @param openFiles open file descriptors per process (RLIMIT_NOFILE)
  */
 public record Limits(Long memoryBytes, Duration cpuTime, Integer processes, Long fileSizeBytes, Integer openFiles) {
+    /**
+     * The least address space accepted: a Python process with the engine's thread needs about
+     * 40 MiB of it to start (under that, every run of the session ends with the process).
+     */
+    public static final long MIN_MEMORY_BYTES = 64L << 20;
+    /** The fewest open files accepted: the engine keeps about a dozen of its own. */
+    public static final int MIN_OPEN_FILES = 32;
 
     public Limits {
         requirePositive("memoryBytes", memoryBytes);
+        if (memoryBytes != null && memoryBytes < MIN_MEMORY_BYTES) {
+            throw new IllegalArgumentException("memoryBytes must be at least " + (MIN_MEMORY_BYTES >> 20)
+                    + " MiB (Python itself needs about 40 MiB of address space to start), was " + memoryBytes);
+        }
+        if (openFiles != null && openFiles < MIN_OPEN_FILES) {
+            throw new IllegalArgumentException("openFiles must be at least " + MIN_OPEN_FILES
+                    + " (the engine keeps about a dozen of its own), was " + openFiles);
+        }
         requirePositive("fileSizeBytes", fileSizeBytes);
         requirePositive("processes", processes == null ? null : processes.longValue());
         requirePositive("openFiles", openFiles == null ? null : openFiles.longValue());

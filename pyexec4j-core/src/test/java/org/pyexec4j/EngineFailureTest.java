@@ -50,6 +50,11 @@ class EngineFailureTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("preload");
         assertThatThrownBy(() -> RunRequest.of("x").withTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
+        // limits under what Python itself needs: every run would end with its process
+        assertThatThrownBy(() -> Limits.defaults().withMemoryBytes(10L << 20))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memoryBytes must be at least 64 MiB");
+        assertThatThrownBy(() -> Limits.defaults().withOpenFiles(3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("openFiles must be at least 32");
         // durations that would overflow the nanoseconds they are counted in
         assertThatThrownBy(() -> RunRequest.of("x").withTimeout(Duration.ofSeconds(Long.MAX_VALUE)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout must be positive and at most");

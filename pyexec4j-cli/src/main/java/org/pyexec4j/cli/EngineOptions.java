@@ -149,7 +149,11 @@ public final class EngineOptions {
         b.requireIsolation(requireIsolation).allowNetwork(allowNetwork);
         Limits limits = Limits.defaults();
         if (memoryLimit != null) {
-            limits = limits.withMemoryBytes(memoryLimit);
+            try {
+                limits = limits.withMemoryBytes(memoryLimit);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--memory-limit: " + e.getMessage());
+            }
         }
         if (cpuLimit != null) {
             limits = limits.withCpuTime(cpuLimit);

@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 
 /** What {@code python3 FILE} prints when the code ends with {@code sys.exit(...)}. */
 final class SystemExitMessage {
-    private static final Pattern LAST_LINE = Pattern.compile("(?s).*^SystemExit(?:: (.*))?\\n?\\z",
+    // lazy: in (?s) a greedy .* would take the closing newline into the message
+    private static final Pattern LAST_LINE = Pattern.compile("(?s).*^SystemExit(?:: (.*?))?\\n?\\z",
             Pattern.MULTILINE);
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
