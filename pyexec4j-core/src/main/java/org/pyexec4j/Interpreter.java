@@ -68,7 +68,10 @@ public final class Interpreter implements AutoCloseable {
         return engine.interrupt(session);
     }
 
-    /** Ends a session and every process it started; its next run starts fresh. */
+    /**
+     * Ends a session and every process it started; its next run starts fresh. Not from an
+     * output listener ({@link IllegalStateException}): it waits for the runs going on.
+     */
     public void closeSession(String session) {
         engine.closeSession(session);
     }
@@ -88,7 +91,11 @@ public final class Interpreter implements AutoCloseable {
         return engine.python();
     }
 
-    /** Ends every session and process this interpreter started; idempotent, bounded. */
+    /**
+     * Ends every session and process this interpreter started; idempotent, bounded. Runs going
+     * on end with a result that says the session was closed. Not from an output listener
+     * ({@link IllegalStateException}): it waits for the runs going on.
+     */
     @Override
     public void close() {
         engine.close();

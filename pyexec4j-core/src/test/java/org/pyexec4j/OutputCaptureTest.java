@@ -383,6 +383,21 @@ class OutputCaptureTest {
     }
 
     @Test
+    void closingFromAListenerIsRefusedNotWaitedFor() {
+        // it would wait for the listener's own run, which cannot end while the listener is called
+        List<Throwable> refused = Collections.synchronizedList(new ArrayList<>());
+        ExecutionResult r = py.run(RunRequest.of("print('x')").inSession("closing-listener").withListener(c -> {
+            try {
+                py.closeSession("closing-listener");
+            } catch (IllegalStateException e) {
+                refused.add(e);
+            }
+        }));
+        assertThat(r.output()).isEqualTo("x\n");
+        assertThat(refused).isNotEmpty().allMatch(e -> e.getMessage().contains("cannot be called from an output listener"));
+    }
+
+    @Test
     void aThrowingListenerDoesNotBreakTheRun() {
         ExecutionResult r = py.run(RunRequest.of("print('x')").withListener(c -> {
             throw new IllegalStateException("listener bug");

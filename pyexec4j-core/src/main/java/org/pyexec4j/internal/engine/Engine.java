@@ -23,6 +23,7 @@ import org.pyexec4j.IsolationReport;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.PythonInfo;
 import org.pyexec4j.RunRequest;
+import org.pyexec4j.internal.output.OutputRecorder;
 import org.pyexec4j.internal.sandbox.SandboxPlan;
 import org.pyexec4j.internal.sandbox.SandboxPlanner;
 import org.pyexec4j.internal.wire.WireCodec;
@@ -200,6 +201,7 @@ public final class Engine implements AutoCloseable {
     }
 
     public void closeSession(String session) {
+        refuseInListener("closeSession()");
         Session s = sessions.remove(session);
         if (s != null) {
             s.close();
@@ -330,11 +332,20 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Closing waits for the runs going on, and a listener's own run cannot end while it is called. */
+    private static void refuseInListener(String what) {
+        if (OutputRecorder.inListener()) {
+            throw new IllegalStateException(what + " cannot be called from an output listener: it waits for the"
+                    + " runs going on, the listener's own among them; call it from another thread");
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        refuseInListener("close()");
         closed = true;
         pool.close(); // first: a refill under way then ends quietly
         List<Session> all = new ArrayList<>(sessions.values());

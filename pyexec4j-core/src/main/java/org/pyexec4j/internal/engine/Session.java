@@ -294,6 +294,10 @@ final class Session implements AutoCloseable {
             last.get(CLOSE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.warn("the runs of session '{}' did not end within {} s of closing it", name, CLOSE_LIMIT.toSeconds());
+            // their process is gone; what still holds them (a listener that does not return)
+            // must not leave their callers waiting for ever
+            last.completeExceptionally(new PyExec4jException("session '" + name + "' was closed, and its run did"
+                    + " not end within " + CLOSE_LIMIT.toSeconds() + " s (an output listener that does not return?)"));
         } catch (ExecutionException e) {
             LOG.debug("session '{}': a run ended with {}", name, e.getCause().toString());
         } catch (InterruptedException e) {

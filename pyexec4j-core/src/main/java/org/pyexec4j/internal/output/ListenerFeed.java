@@ -30,6 +30,17 @@ final class ListenerFeed {
 
     private record Traceback(String text) {}
 
+    /** Whether this thread is calling a listener now (see {@link #inListener()}). */
+    private static final ThreadLocal<Boolean> CALLING = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * Whether the calling thread is inside an output listener: closing from there would wait
+     * for the run whose listener it is, which cannot end before the listener returns.
+     */
+    static boolean inListener() {
+        return CALLING.get();
+    }
+
     ListenerFeed(OutputListener listener, Executor executor) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.executor = Objects.requireNonNull(executor, "executor");
@@ -98,6 +109,7 @@ final class ListenerFeed {
     }
 
     private void call(Object item) {
+        CALLING.set(true);
         try {
             if (item instanceof Traceback t) {
                 listener.onTraceback(t.text());
@@ -106,6 +118,8 @@ final class ListenerFeed {
             }
         } catch (RuntimeException | Error e) { // an AssertionError of a test's listener too: the run goes on
             LOG.warn("output listener threw; output goes on being recorded", e);
+        } finally {
+            CALLING.set(false);
         }
     }
 }

@@ -194,6 +194,11 @@ public final class OutputRecorder {
         return false;
     }
 
+    /** Whether the calling thread is inside an output listener (of any run). */
+    public static boolean inListener() {
+        return ListenerFeed.inListener();
+    }
+
     /**
      * Completes once the listener has had all it will get: the result is given after that.
      * Complete at once without a listener, or when it has kept up.
