@@ -25,7 +25,8 @@ public final class ExitStatus {
     public static int of(ExecutionResult result) {
         return switch (result.ending()) {
             case COMPLETED -> OK;
-            case RAISED -> RAISED;
+            // python3 FILE ends with SIGINT's status for a KeyboardInterrupt the code raised too
+            case RAISED -> "KeyboardInterrupt".equals(result.excType()) ? INTERRUPTED : RAISED;
             case EXITED -> result.exitCode() == null ? OK : result.exitCode() & 0xff;
             case TIMED_OUT, KILLED_AFTER_GRACE -> TIMED_OUT;
             case INTERRUPTED -> INTERRUPTED;

@@ -43,7 +43,10 @@ class RunCommandTest {
         CliRunner.Outcome r = CliRunner.run("run", script("import sys\nprint('bye')\nsys.exit(3)").toString());
         assertThat(r.status()).as("%s", r).isEqualTo(3);
         assertThat(r.out()).isEqualTo("bye\n");
+        assertThat(r.err()).as("python3 prints nothing for a number").isEmpty();
         assertThat(CliRunner.run("run", script("raise SystemExit(0)").toString()).status()).isZero();
+        // and a KeyboardInterrupt the code raises ends as python3's does, with SIGINT's status
+        assertThat(CliRunner.run("run", script("raise KeyboardInterrupt").toString()).status()).isEqualTo(130);
     }
 
     @Test
