@@ -20,10 +20,14 @@ import picocli.CommandLine.Mixin;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:the engine works and the isolation asked for is in force",
-            "1:the engine works, but some protection asked for is not in force (see 'not enforced')",
+            "1:the engine works, but some protection asked for is not in force (see 'not enforced'),"
+                    + " or a module asked for with --preload could not be imported",
             "2:the engine cannot start (no Python, bad options)"
         })
 final class DoctorCommand implements Callable<Integer> {
+    /** What a fresh state holds of the modules asked for: a preloaded module is in sys.modules. */
+    private static final String PRELOAD_PROBE = "import sys\nprint(' '.join(m for m in %s if m not in sys.modules))";
+
     private final Streams streams;
 
     @Mixin
@@ -31,6 +35,19 @@ final class DoctorCommand implements Callable<Integer> {
 
     DoctorCommand(Streams streams) {
         this.streams = streams;
+    }
+
+    /** Says which --preload modules a fresh state holds; false when one is missing. */
+    private boolean reportPreload(Interpreter py, PrintWriter out) {
+        java.util.List<String> asked = engine.preloadModules();
+        if (asked.isEmpty()) {
+            return true;
+        }
+        String list = asked.stream().map(m -> "'" + m + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        String missing = py.run(PRELOAD_PROBE.formatted(list)).output().trim();
+        out.println("preload: " + String.join(", ", asked) + (missing.isEmpty() ? " (imported in every fresh state)"
+                : "; NOT imported: " + missing + " (see the log for why; is it installed for this Python?)"));
+        return missing.isEmpty();
     }
 
     @Override
@@ -44,8 +61,9 @@ final class DoctorCommand implements Callable<Integer> {
             ExecutionResult probe = py.run("import sys\nprint(sys.version.split()[0])");
             out.println("probe run: " + probe.ending().jsonName() + ", " + probe.output().trim() + " in "
                     + probe.resources().wall().toMillis() + " ms");
+            boolean preloaded = reportPreload(py, out);
             out.flush();
-            return report.notEnforced().isEmpty() && report.level() == report.requested() ? 0 : 1;
+            return preloaded && report.notEnforced().isEmpty() && report.level() == report.requested() ? 0 : 1;
         }
     }
 }

@@ -123,8 +123,7 @@ public final class EngineOptions {
             b.outputLimitBytes(outputLimit);
         }
         isolate(b);
-        List<String> modules = preload.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
-        b.preload(modules.toArray(String[]::new));
+        b.preload(preloadModules().toArray(String[]::new));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -136,6 +135,11 @@ public final class EngineOptions {
                     : " (check --python " + python + ": it must be a Python 3.9+ interpreter)";
             throw new CliException("cannot start Python: " + message + advice);
         }
+    }
+
+    /** The modules --preload names. */
+    List<String> preloadModules() {
+        return preload.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     private void isolate(Interpreter.Builder b) {

@@ -32,6 +32,15 @@ class DoctorCommandTest {
     }
 
     @Test
+    void aPreloadThatFailsIsReported() {
+        CliRunner.Outcome r = CliRunner.run("doctor", "--isolation", "none", "--preload", "json,no_such_module_here");
+        assertThat(r.status()).as("%s", r).isEqualTo(1);
+        assertThat(r.out()).contains("preload: json, no_such_module_here; NOT imported: no_such_module_here");
+        CliRunner.Outcome ok = CliRunner.run("doctor", "--isolation", "none", "--preload", "json");
+        assertThat(ok.out()).contains("preload: json (imported in every fresh state)");
+    }
+
+    @Test
     void aBadLevelIsAOneLineUsageError() {
         CliRunner.Outcome r = CliRunner.run("doctor", "--isolation", "bogus");
         assertThat(r.status()).isEqualTo(2);
