@@ -10,8 +10,8 @@ package org.pyexec4j;
  * is logged and contained; the run goes on.
  *
  * <p>It gets the output up to half the output limit (the head the result keeps), then one
- * note on stderr that what follows is not streamed; the result holds the output's end and
- * says how much was dropped between.
+ * note on stderr that the rest of it is not streamed, and then the traceback, if any; the
+ * result holds the output's end and says how much was dropped between.
  */
 @FunctionalInterface
 public interface OutputListener {

@@ -18,7 +18,7 @@ import org.pyexec4j.StreamRun;
  * <p>Up to half the limit is kept from the start (the head) and up to half from the end
  * (the tail); what falls between is counted, never silently lost. The listener sees every
  * chunk of the head, in the order the result records, one call at a time, from a
- * {@link ListenerFeed}; past the head it is told once that the rest is not streamed (a flood
+ * {@link ListenerFeed}; past the head it is told once that the rest is not streamed, the traceback aside (a flood
  * would otherwise go to it whole, at the pace of whatever it feeds). The tail is in the
  * result.
  */
@@ -119,8 +119,8 @@ public final class OutputRecorder {
             } else if (!listenerToldOfTail) {
                 listenerToldOfTail = true;
                 listener.output(new OutputChunk(StdStream.STDERR, "\n[pyexec4j: the output passed " + headLimit
-                        + " bytes, half its limit; what follows is not streamed: the result holds its end and says how"
-                        + " much was dropped]\n"));
+                        + " bytes, half its limit; the rest of it is not streamed, but for the traceback: the result"
+                        + " holds its end and says how much was dropped]\n"));
             }
         }
     }

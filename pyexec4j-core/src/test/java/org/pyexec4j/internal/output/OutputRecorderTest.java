@@ -49,7 +49,7 @@ class OutputRecorderTest {
         OutputRecorder.Recorded recorded = withListener.finish(100);
         assertThat(seen).hasSize(9);
         assertThat(seen.subList(0, 7)).extracting(OutputChunk::text).containsExactlyElementsOf(recorded.texts().subList(0, 7));
-        assertThat(seen.get(7).text()).contains("passed 50 bytes, half its limit; what follows is not streamed");
+        assertThat(seen.get(7).text()).contains("passed 50 bytes, half its limit; the rest of it is not streamed, but for the traceback");
         assertThat(seen.get(8)).isEqualTo(new OutputChunk(StdStream.STDERR, "Traceback\n"));
         assertThat(withListener.listenerDone()).isDone();
         // past the head, the worker may leave writes out with a listener too
