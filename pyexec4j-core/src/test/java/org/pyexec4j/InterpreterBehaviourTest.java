@@ -113,6 +113,20 @@ class InterpreterBehaviourTest {
     }
 
     @Test
+    void aTraceFunctionOfTheCodeTracesItsCodeNotTheEngine() {
+        // one that raises at every call ended the worker once the run's code was over
+        ExecutionResult set = py.run(RunRequest.of("import sys\nx = 1\n"
+                + "sys.settrace(lambda *a: (_ for _ in ()).throw(RuntimeError('from the tracer')))\nprint('set')")
+                .inSession("tracer"));
+        assertThat(set.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(set.output()).isEqualTo("set\n");
+        ExecutionResult next = py.run(RunRequest.of("print(x)").inSession("tracer"));
+        assertThat(next.excType()).isEqualTo("RuntimeError"); // the code's tracer, at the code's first call
+        assertThat(next.stateKept()).isTrue();
+        assertThat(next.output()).doesNotContain("worker.py").contains("RuntimeError: from the tracer");
+    }
+
+    @Test
     void anExceptionWhoseClassCannotBeNamedIsStillReported() {
         ExecutionResult r = py.run(RunRequest.of("class Meta(type):\n"
                 + "    @property\n    def __name__(cls):\n        raise ValueError('no name')\n"

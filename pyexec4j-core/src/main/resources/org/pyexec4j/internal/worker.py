@@ -1404,6 +1404,7 @@ class Worker:
         # getsignal look every handler up in an enum, which raises for a function
         self.idle_sigint = self._on_sigint
         self.code_sigint = _signal.default_int_handler  # SIGINT's handler while the code runs
+        self.code_tracers = None  # (trace, profile) functions the code set, for its next run
         _signal.signal(signal.SIGINT, self.idle_sigint)
         _ENGINE = self
 
@@ -1705,10 +1706,21 @@ class Worker:
                 early = st.interrupted or st.timed_out
             if early:
                 raise KeyboardInterrupt
+            if self.code_tracers is not None:  # the code's own, set in an earlier run
+                sys.settrace(self.code_tracers[0])
+                sys.setprofile(self.code_tracers[1])
             exec(code_obj, scope)
         except BaseException as e:  # noqa: B902 - every ending of user code is a result
             return e
         finally:
+            # a trace or profile function the code set is its own: the engine's code after the
+            # run is not traced by it (one that raises would end the worker), and it is set
+            # again for the code's next run (this frame began before it was set, and is not)
+            tracers = (sys.gettrace(), sys.getprofile())
+            self.code_tracers = None if tracers == (None, None) else tracers
+            if self.code_tracers is not None:
+                sys.settrace(None)
+                sys.setprofile(None)
             self.code_sigint = _signal.getsignal(signal.SIGINT)
             if self.code_sigint is None:  # set from C: not one Python can set again
                 self.code_sigint = _signal.default_int_handler
