@@ -198,6 +198,23 @@ class ProcessCleanupTest {
         }
     }
 
+    @Test
+    void aJvmEndedBySigtermClosesItsEngines() throws Exception {
+        // the hook at exit closes what the code never closed: processes and directories go now,
+        // not at the next JVM's first Interpreter
+        Set<Path> before = engineDirectories();
+        Path pidFile = tmp.resolve("sigterm-daemon.pid");
+        Process host = startOrphanHost(pidFile.toString(), IsolationLevel.LIMITS);
+        Set<Path> hosts = engineDirectories();
+        hosts.removeAll(before);
+        assertThat(hosts).isNotEmpty();
+        long daemon = Long.parseLong(Files.readString(pidFile).trim());
+        host.destroy(); // SIGTERM
+        assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        awaitGone(daemon);
+        assertThat(hosts).as("removed at the host's exit").noneMatch(Files::exists);
+    }
+
     /** The engines' directories in the temporary directory (/tmp when its path is long, as the engine does). */
     private static Set<Path> engineDirectories() throws java.io.IOException {
         Set<Path> found = new java.util.HashSet<>();

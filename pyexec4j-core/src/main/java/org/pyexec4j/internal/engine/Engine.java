@@ -71,6 +71,12 @@ public final class Engine implements AutoCloseable {
     private volatile Zygote zygote;
     private volatile boolean ipython;
     private volatile boolean closed;
+    /**
+     * Closes the engine when the JVM ends without close() (SIGTERM, System.exit): its
+     * processes would end with it anyway, but its directories would wait for the next JVM's
+     * engine to find them. Removed by close().
+     */
+    private final Thread atExit;
 
     private Engine(EngineConfig config, PythonLocator.ResolvedPython python, EngineDirectories dirs,
                    SandboxPlan plan, ChannelServer server, WorkerIo io, String prefix) {
@@ -91,6 +97,8 @@ public final class Engine implements AutoCloseable {
                 new SynchronousQueue<>(), named(prefix + "-background"));
         this.timer = new Deadlines(prefix + "-deadlines");
         this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
+        this.atExit = new Thread(this::close, prefix + "-at-exit");
+        Runtime.getRuntime().addShutdownHook(atExit);
     }
 
     public static Engine start(EngineConfig config) {
@@ -346,7 +354,19 @@ public final class Engine implements AutoCloseable {
             return;
         }
         refuseInListener("close()");
-        closed = true;
+        synchronized (this) { // once, also when the hook at exit and a caller's close() meet
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (Thread.currentThread() != atExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(atExit);
+            } catch (IllegalStateException e) {
+                // the JVM is ending: the hook is running or about to, and finds it closed
+            }
+        }
         pool.close(); // first: a refill under way then ends quietly
         List<Session> all = new ArrayList<>(sessions.values());
         sessions.clear();
