@@ -98,7 +98,11 @@ public final class Engine implements AutoCloseable {
         this.timer = new Deadlines(prefix + "-deadlines");
         this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
         this.atExit = new Thread(this::close, prefix + "-at-exit");
-        Runtime.getRuntime().addShutdownHook(atExit);
+        try {
+            Runtime.getRuntime().addShutdownHook(atExit);
+        } catch (IllegalStateException e) {
+            // built while the JVM is ending (in another hook): whoever built it closes it
+        }
     }
 
     public static Engine start(EngineConfig config) {
