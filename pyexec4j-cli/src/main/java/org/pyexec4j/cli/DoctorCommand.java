@@ -1,7 +1,9 @@
 package org.pyexec4j.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.Interpreter;
 import org.pyexec4j.IsolationReport;
@@ -39,11 +41,11 @@ final class DoctorCommand implements Callable<Integer> {
 
     /** Says which --preload modules a fresh state holds; false when one is missing. */
     private boolean reportPreload(Interpreter py, PrintWriter out) {
-        java.util.List<String> asked = engine.preloadModules();
+        List<String> asked = engine.preloadModules();
         if (asked.isEmpty()) {
             return true;
         }
-        String list = asked.stream().map(m -> "'" + m + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        String list = asked.stream().map(m -> "'" + m + "'").collect(Collectors.joining(", ", "[", "]"));
         String missing = py.run(PRELOAD_PROBE.formatted(list)).output().trim();
         out.println("preload: " + String.join(", ", asked) + (missing.isEmpty() ? " (imported in every fresh state)"
                 : "; NOT imported: " + missing + " (see the log for why; is it installed for this Python?)"));

@@ -1941,14 +1941,18 @@ class Worker:
         stack = []
         for _, tb in _user_frames(exc.__traceback__, self._engine_codes())[-MAX_TRACEBACK_FRAMES:]:
             code = tb.tb_frame.f_code
-            filename = self.file_name if code.co_filename == self.path else code.co_filename
-            stack.append([filename, tb.tb_lineno, code.co_name, linecache.getline(code.co_filename, tb.tb_lineno).strip()])
+            stack.append([self._shown_name(code.co_filename), tb.tb_lineno, code.co_name,
+                          linecache.getline(code.co_filename, tb.tb_lineno).strip()])
         frames = "".join(f'  File "{f}", line {n}, in {fn}\n' + (f"    {line}\n" if line else "") for f, n, fn, line in stack)
         note = f"[pyexec4j: the exception could not be formatted: {_TYPE_NAME(type(failure))} while looking at it]"
         return {"ending": "exited" if issubclass(type(exc), SystemExit) else "raised", "exc_type": name,
                 "exc_info": {}, "exc_stack": stack, "exit_code": 1 if issubclass(type(exc), SystemExit) else None,
                 "causes": [], "syntax_error": None,
                 "tb": f"Traceback (most recent call last):\n{frames}{name}\n{note}\n"}
+
+    def _shown_name(self, filename):
+        """A frame's file as exc_stack shows it: the run's file by its bare name."""
+        return self.file_name if filename == self.path else filename
 
     def _engine_codes(self):
         return (self._execute.__code__, self._on_sigint.__code__) + tuple(_HIDDEN_CODES)
@@ -1976,8 +1980,7 @@ class Worker:
         user_tbs = [tb for _, tb in user]
         summary = traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in user_tbs)
         for frame in summary:
-            filename = self.file_name if frame.filename == self.path else frame.filename
-            stack.append([filename, frame.lineno, frame.name, frame.line])
+            stack.append([self._shown_name(frame.filename), frame.lineno, frame.name, frame.line])
         exc_type = _class_name(exc)
         ending = "raised"
         exit_code = None
@@ -2129,22 +2132,14 @@ _INTERRUPT_LOST = [False]  # an interrupt landed in a fork hook, where Python dr
 _HIDDEN_CODES = set()  # code of the engine's wrappers around os functions: never in a user's traceback
 
 
-def _flushing(fn):
+def _flushing(fn, spawns=True):
+    """Output written so far goes out before fn: it may start a process that writes at the
+    fd level (spawns: see _usage), replace or end this one, or, a signal the code sends to
+    its own process, end it before the engine's next tick."""
     def wrapper(*args, **kwargs):
         _flush_engine(sync=True)
-        _SPAWNED[0] = True
-        return fn(*args, **kwargs)
-
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
-
-
-def _flushing_before_signal(fn):
-    """Output written so far goes out before a signal the code sends: it may be to its own
-    process, which a kill, a stop or a crash ends before the engine's next tick."""
-    def wrapper(*args, **kwargs):
-        _flush_engine(sync=True)
+        if spawns:
+            _SPAWNED[0] = True
         return fn(*args, **kwargs)
 
     wrapper.__name__ = fn.__name__
@@ -2230,7 +2225,7 @@ def _prepare_process():
             setattr(os, name, _flushing_fd_writer(getattr(os, name)))
     for module, name in ((os, "kill"), (os, "killpg"), (signal, "raise_signal")):
         if hasattr(module, name):
-            setattr(module, name, _flushing_before_signal(getattr(module, name)))
+            setattr(module, name, _flushing(getattr(module, name), spawns=False))
     for name in ("fork", "forkpty"):
         if hasattr(os, name):
             setattr(os, name, _raising_lost_interrupt(getattr(os, name)))
@@ -2243,7 +2238,7 @@ def _prepare_process():
         return original_start(thread)
 
     threading.Thread.start = start
-    for fn in (os.system, os.write, os.kill, os.fork, start, _at_fork(None)):
+    for fn in (os.system, os.write, os.fork, start, _at_fork(None)):  # os.kill's is os.system's
         _HIDDEN_CODES.add(fn.__code__)
     # an interrupt held back while output is sent is raised where it is let through again:
     # in OutputBuffer.flush, under the code's own line
@@ -2412,8 +2407,8 @@ class Zygote:
                             os.path.join(self.memory_cgroup, msg["id"]) if self.memory_cgroup else None)
             worker.serve(msg.get("rehearse", True))
         except BaseException as e:  # noqa: B902
-            failure = _str(e).splitlines()[0] if _str(e) else ""
-            failure = f"{_TYPE_NAME(type(e))}: {failure}" if failure else _TYPE_NAME(type(e))
+            message = _str(e).splitlines()
+            failure = _TYPE_NAME(type(e)) + (f": {message[0]}" if message else "")
             try:  # the log's first line is the host's warning; the traceback follows it
                 _OS_WRITE(log, f"worker {msg.get('id')} failed: {failure}\n{traceback.format_exc()}".encode("utf-8", "replace"))
             except Exception:

@@ -43,6 +43,7 @@ final class KnownDifferences {
         }
     }
 
+    private static final String CHILD_DIED = "RuntimeError: REPL child process died unexpectedly";
     private static final String CLOSING_AN_HOUR = "Execution time: " + Observation.DURATION
             + " seconds (time limit is an hour).";
 
@@ -119,9 +120,7 @@ final class KnownDifferences {
         add(m, "os-exit", step(0, "os._exit gives a result with the output so far and the exit code; the"
                         + " reference raises RuntimeError",
                 ref -> {
-                    require(ref, ref.error() != null
-                            && ref.error().startsWith("RuntimeError: REPL child process died unexpectedly"),
-                            "the reference raised RuntimeError: REPL child process died unexpectedly");
+                    requireChildDied(ref);
                     return new Observation("before os._exit\n\n[pyexec4j: the Python process exited with code 3;"
                             + " the session's state was lost]\n", CLOSING_AN_HOUR, "SystemExit",
                             Map.of("args", List.of("3")), List.of(), null);
@@ -157,9 +156,7 @@ final class KnownDifferences {
                         + " reported (args fall back to repr()); the reference's child dies and it raises"
                         + " RuntimeError",
                 ref -> {
-                    require(ref, ref.error() != null
-                            && ref.error().startsWith("RuntimeError: REPL child process died unexpectedly"),
-                            "the reference raised RuntimeError: REPL child process died unexpectedly");
+                    requireChildDied(ref);
                     return new Observation("Traceback (most recent call last):\n"
                             + "  File \"runfile.py\", line 6, in <module>\n"
                             + "    raise ValueError(Unprintable())\n"
@@ -172,9 +169,7 @@ final class KnownDifferences {
                         + " reported (the attribute is left out of exc_info); the reference's child dies and it"
                         + " raises RuntimeError",
                 ref -> {
-                    require(ref, ref.error() != null
-                            && ref.error().startsWith("RuntimeError: REPL child process died unexpectedly"),
-                            "the reference raised RuntimeError: REPL child process died unexpectedly");
+                    requireChildDied(ref);
                     return new Observation("Traceback (most recent call last):\n"
                             + "  File \"runfile.py\", line 5, in <module>\n"
                             + "    raise E(\"x\")\n"
@@ -285,6 +280,11 @@ final class KnownDifferences {
                     + text + ">");
         }
         return text.substring(0, at) + replacement + text.substring(at + find.length());
+    }
+
+    /** The reference's child died: it raised instead of giving a result. */
+    private static void requireChildDied(Observation ref) {
+        require(ref, ref.error() != null && ref.error().startsWith(CHILD_DIED), "the reference raised " + CHILD_DIED);
     }
 
     static void require(Observation ref, boolean condition, String what) {

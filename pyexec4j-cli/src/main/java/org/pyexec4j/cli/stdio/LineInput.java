@@ -69,12 +69,10 @@ final class LineInput {
             int end = nl < 0 ? limit : nl;
             int n = end - pos;
             if (dropped < 0 && (long) length + n > maxLineBytes) {
-                start = Arrays.copyOf(line, Math.min(length, START_BYTES));
-                if (start.length < START_BYTES) {
-                    int more = Math.min(n, START_BYTES - start.length);
-                    start = Arrays.copyOf(start, start.length + more);
-                    System.arraycopy(chunk, pos, start, start.length - more, more);
-                }
+                int fromLine = Math.min(length, START_BYTES);
+                int fromChunk = Math.min(n, START_BYTES - fromLine);
+                start = Arrays.copyOf(line, fromLine + fromChunk);
+                System.arraycopy(chunk, pos, start, fromLine, fromChunk);
                 dropped = length;
                 length = 0;
             }

@@ -63,7 +63,7 @@ public final class Engine implements AutoCloseable {
     private final WorkerPool pool;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     /** The sessions of single runs ({@code run(code)}), until retired: close() ends them too. */
-    private final Set<Session> anonymous = ConcurrentHashMap.newKeySet();
+    private final Set<Session> singleRuns = ConcurrentHashMap.newKeySet();
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong anonymousRuns = new AtomicLong();
     private final AtomicInteger sessionUsers = new AtomicInteger();
@@ -186,12 +186,12 @@ public final class Engine implements AutoCloseable {
 
     private Session singleRunSession() {
         Session s = newSession(ANONYMOUS_PREFIX + anonymousRuns.incrementAndGet());
-        anonymous.add(s);
+        singleRuns.add(s);
         return s;
     }
 
     private void retireSingleRun(Session s) {
-        anonymous.remove(s);
+        singleRuns.remove(s);
         retire(s);
     }
 
@@ -374,8 +374,8 @@ public final class Engine implements AutoCloseable {
         pool.close(); // first: a refill under way then ends quietly
         List<Session> all = new ArrayList<>(sessions.values());
         sessions.clear();
-        all.addAll(anonymous);
-        anonymous.clear();
+        all.addAll(singleRuns);
+        singleRuns.clear();
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (Session s : all) {
             closing.add(CompletableFuture.runAsync(s::close, background));

@@ -152,15 +152,15 @@ final class Session implements AutoCloseable {
         Retirement afterwards = replaced;
         w.start(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid), recorder)
                 .whenComplete((outcome, failure) -> {
+                    Runnable answer = () -> complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit));
                     if (failure != null) {
                         result.completeExceptionally(failure);
                     } else if (recorder.keptSize() <= ASSEMBLE_INLINE_LIMIT) {
                         // completing runs what waits for the result (an answer, the next run)
                         // here and now: before the clean-up below, which would delay it
-                        complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit));
+                        answer.run();
                     } else {
-                        engine.background().execute(
-                                () -> complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit)));
+                        engine.background().execute(answer);
                     }
                     if (fresh) {
                         afterFreshRun(afterwards);

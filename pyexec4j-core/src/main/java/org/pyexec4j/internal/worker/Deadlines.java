@@ -23,20 +23,11 @@ import org.slf4j.LoggerFactory;
  * run. Tasks wait here, earliest first, and the thread takes what is due when it wakes.
  */
 public final class Deadlines implements AutoCloseable {
-    /** A task asked for; {@link #cancel()} keeps it from running if it has not yet. */
-    public static final class Pending implements Comparable<Pending> {
-        private final long dueNanos;
-        private final long order; // tasks due at the same nanosecond run in the order asked
-        private final Runnable task;
-        private final Deadlines owner;
-
-        private Pending(long dueNanos, long order, Runnable task, Deadlines owner) {
-            this.dueNanos = dueNanos;
-            this.order = order;
-            this.task = task;
-            this.owner = owner;
-        }
-
+    /**
+     * A task asked for; {@link #cancel()} keeps it from running if it has not yet. Tasks due
+     * at the same nanosecond run in the order asked ({@code order} is unique).
+     */
+    public record Pending(long dueNanos, long order, Runnable task, Deadlines owner) implements Comparable<Pending> {
         public void cancel() {
             if (owner != null) {
                 owner.waiting.remove(this);
@@ -47,16 +38,6 @@ public final class Deadlines implements AutoCloseable {
         public int compareTo(Pending other) {
             int byTime = Long.compare(dueNanos - other.dueNanos, 0); // nanoTime may wrap
             return byTime != 0 ? byTime : Long.compare(order, other.order);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return this == o; // two tasks are never the same: order is unique
-        }
-
-        @Override
-        public int hashCode() {
-            return Long.hashCode(order);
         }
     }
 

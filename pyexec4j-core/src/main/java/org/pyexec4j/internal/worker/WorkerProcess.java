@@ -412,7 +412,6 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         resume(raw);
     }
 
-    /** On the IO thread: reads the connection again unless it waits at a sync token. */
     /**
      * On the IO thread, once the control connection has ended (the worker's end, or ours at
      * close): the raw streams are read to their end, since no frame will order them now (one
@@ -429,6 +428,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         controlEnded.complete(null);
     }
 
+    /** On the IO thread: reads the connection again unless it waits at a sync token. */
     private void resume(RawStream raw) {
         SelectionKey key = keys.get(raw);
         if (key != null && key.isValid() && !raw.atSync()) {
