@@ -63,6 +63,29 @@ class WorkerDeathTest {
     }
 
     @Test
+    void aCrashRightAfterAPrintKeepsWhatWasPrinted() {
+        // no flush=True: the print waits in the worker for the engine's first tick, 50 ms
+        // into the run, and each of these ends the process long before it
+        String[] crashes = {
+            "import ctypes\nctypes.string_at(0)",
+            "import ctypes\nctypes.c_int.from_address(0).value",
+            "import ctypes\nctypes.CDLL(None).abort()",
+            "import faulthandler\nfaulthandler._sigsegv()",
+            "import signal, threading\nsignal.pthread_kill(threading.main_thread().ident, signal.SIGKILL)",
+            "import ctypes, threading\ndef crash():\n    print('from a thread')\n    ctypes.string_at(0)\n"
+                + "t = threading.Thread(target=crash)\nt.start()\nt.join()",
+        };
+        for (String crash : crashes) {
+            ExecutionResult r = py.run("import sys\nprint('printed')\nsys.stderr.write('written')\n" + crash);
+            assertThat(r.ending()).as(crash).isEqualTo(Ending.CRASHED);
+            assertThat(r.output()).as(crash).startsWith("printed\nwritten");
+            if (crash.contains("from a thread")) {
+                assertThat(r.output()).contains("from a thread\n");
+            }
+        }
+    }
+
+    @Test
     void killedBySignalFromInsideKeepsWhatWasPrintedBefore() {
         // printed output waits in the worker for the engine's next tick: it goes out before
         // a signal the code sends, which may end its own process at once

@@ -17,6 +17,7 @@ import bisect
 import builtins
 import ctypes
 import errno
+import faulthandler
 import fcntl
 import gc
 import io
@@ -521,6 +522,15 @@ class OutputBuffer:
 
     def _flush_some(self):
         self.flush(bounded=True)
+
+    def flush_if_idle(self):
+        """Sends what is waiting, unless another flush is under way (this thread's own, when a
+        send of it calls into C through ctypes, or another thread's): for a look that must
+        cost nothing when there is nothing to send, and must never wait."""
+        if not self._writes or not self._lock.acquire(blocking=False):
+            return
+        self._lock.release()  # flush takes it again: a write made in between goes too
+        self.flush(bounded=True)  # a tick's worth, as a writing thread's own flush takes
 
     def current_run(self):
         run = self._run
@@ -1510,7 +1520,7 @@ class Worker:
                         self.ticks_wrote = True
                 if not fired and _INTERRUPT_LOST[0] and st.busy:
                     _INTERRUPT_LOST[0] = False
-                    signal.pthread_kill(self.main_ident, signal.SIGINT)
+                    _signal.pthread_kill(self.main_ident, signal.SIGINT)
         except BaseException:  # noqa: B902 - EOF, a broken channel: the host is gone
             pass
         _host_gone()
@@ -1555,7 +1565,7 @@ class Worker:
         self._hurry()
         # not after a flush: that waits for the host to take the output (the run's end
         # sends what is left)
-        signal.pthread_kill(self.main_ident, signal.SIGINT)
+        _signal.pthread_kill(self.main_ident, signal.SIGINT)
 
     def _hurry(self, always=False):
         """While a run ends with threads of the code's running, or floods its output past
@@ -2147,6 +2157,19 @@ def _flushing(fn, spawns=True):
     return wrapper
 
 
+def _flush_before_foreign_code(event, args):
+    """An audit hook: what ctypes audits (string_at, from_address, looking up a C function,
+    ...) often comes right before a crash (a bad pointer, abort), which may end the process
+    before the engine's next tick, up to QUIET_START_SECONDS after the run began. What the
+    code wrote before it goes out first. Every other event costs one comparison."""
+    if (event.startswith("ctypes.") and _ENGINE is not None and _ENGINE.state.in_user_code
+            and _thread.get_ident() != _ENGINE.engine_ident):  # the engine thread's calls are its own
+        try:
+            _ENGINE.output.flush_if_idle()
+        except Exception:  # an audit hook that raises would fail the code's call  # noqa: S110
+            pass
+
+
 def _flushing_fd_writer(fn):
     # Python-level output written before an os.write to fd 1 or 2 goes first
     def wrapper(fd, *args):
@@ -2223,9 +2246,14 @@ def _prepare_process():
     for name in ("write", "writev"):
         if hasattr(os, name):
             setattr(os, name, _flushing_fd_writer(getattr(os, name)))
-    for module, name in ((os, "kill"), (os, "killpg"), (signal, "raise_signal")):
+    # a signal the code sends its own process or thread, and faulthandler's ways to crash it
+    for module, name in ((os, "kill"), (os, "killpg"), (signal, "raise_signal"), (signal, "pthread_kill"),
+                         (faulthandler, "_sigsegv"), (faulthandler, "_sigabrt"), (faulthandler, "_sigfpe"),
+                         (faulthandler, "_read_null"), (faulthandler, "_fatal_error"),
+                         (faulthandler, "_stack_overflow"), (faulthandler, "_fatal_error_c_thread")):
         if hasattr(module, name):
             setattr(module, name, _flushing(getattr(module, name), spawns=False))
+    sys.addaudithook(_flush_before_foreign_code)
     for name in ("fork", "forkpty"):
         if hasattr(os, name):
             setattr(os, name, _raising_lost_interrupt(getattr(os, name)))
@@ -2238,11 +2266,12 @@ def _prepare_process():
         return original_start(thread)
 
     threading.Thread.start = start
-    for fn in (os.system, os.write, os.fork, start, _at_fork(None)):  # os.kill's is os.system's
+    for fn in (os.system, os.write, os.fork, start, _at_fork(None), _flush_before_foreign_code):  # os.kill's is os.system's
         _HIDDEN_CODES.add(fn.__code__)
     # an interrupt held back while output is sent is raised where it is let through again:
     # in OutputBuffer.flush, under the code's own line
-    for fn in (_flush_engine, Worker.flush_all, OutputBuffer.flush, OutputBuffer._flush_some):
+    for fn in (_flush_engine, Worker.flush_all, OutputBuffer.flush, OutputBuffer._flush_some,
+               OutputBuffer.flush_if_idle):
         _HIDDEN_CODES.add(fn.__code__)
     _warm_up()
 
