@@ -118,6 +118,23 @@ class IsolationTest {
     }
 
     @Test
+    void multiprocessingHasItsSharedMemoryPrivateToTheSession() {
+        assumeSandbox();
+        // locks, queues and pools take POSIX semaphores and shared memory from /dev/shm
+        ExecutionResult pool = py.run(RunRequest.of("import multiprocessing as mp\nwith mp.Pool(2) as pool:\n"
+                + "    print(pool.map(abs, [-1, -2, 3]))\nq = mp.Queue()\nq.put('queued')\nprint(q.get())\n"
+                + "from multiprocessing import shared_memory\nshm = shared_memory.SharedMemory(name='px4j_shm', create=True,"
+                + " size=16)\nprint(shm.size >= 16)").inSession("shm-a"));
+        assertThat(pool.output()).isEqualTo("[1, 2, 3]\nqueued\nTrue\n");
+        if (py.isolation().workerUsers()) {
+            ExecutionResult other = py.run(RunRequest.of("import os\nprint(os.listdir('/dev/shm'))").inSession("shm-b"));
+            assertThat(other.output()).isEqualTo("[]\n");
+        }
+        py.closeSession("shm-a");
+        py.closeSession("shm-b");
+    }
+
+    @Test
     void sessionsCannotSeeOrSignalEachOther() {
         Assumptions.assumeTrue(py.isolation().workerUsers(), "workers do not run as users of their own here: "
                 + py.isolation().notEnforced());

@@ -523,6 +523,15 @@ class OutputBuffer:
     def _flush_some(self):
         self.flush(bounded=True)
 
+    def send_before_traceback(self):
+        """Sends what the run wrote so far: what it writes from now on goes after its traceback
+        (see Worker.run). Returns whether that holds: not past the head of the output, where
+        the tail's last writes wait here for the run's end."""
+        if self._writes:
+            self.flush()
+        with self._lock:
+            return not self._held
+
     def flush_if_idle(self):
         """Sends what is waiting, unless another flush is under way (this thread's own, when a
         send of it calls into C through ctypes, or another thread's): for a look that must
@@ -1189,7 +1198,18 @@ def _entries_shown():
         return None  # traceback itself cannot use it either
 
 
-def _format_standard(exc, engine_codes):
+def _messages(te, exc, found):
+    """The message of each exception in te's chain, as te shows it, by the exception's id."""
+    while te is not None and exc is not None and id(exc) not in found:
+        found[id(exc)] = getattr(te, "_str", None)
+        if te.__cause__ is not None:
+            te, exc = te.__cause__, exc.__cause__
+        else:
+            te, exc = te.__context__, exc.__context__
+    return found
+
+
+def _format_standard(exc, engine_codes, messages):
     limit = _traceback_limit()
     tb = exc.__traceback__
     had_frames = tb is not None
@@ -1206,6 +1226,7 @@ def _format_standard(exc, engine_codes):
     if limit is None:
         had_frames = bool(te.stack)  # the code's own limit may show none
     _strip_stack(te, exc, engine_codes, set(), innermost=limit is not None)
+    _messages(te, exc, messages)
     lines = list(te.format())
     if had_frames and not te.stack:
         # e.g. a SyntaxError from compile(): the reference keeps the header line
@@ -1263,9 +1284,12 @@ def _exc_info(e):
 
 
 def _attribute(obj, name):
-    """(whether obj has it, its value): hasattr and getattr, but what the attribute raises
-    besides AttributeError means it has none too."""
+    """(whether obj has it, its value), asked as the reference asks, hasattr then getattr (a
+    __getattr__ of the code's is called as often); what the attribute raises besides
+    AttributeError means it has none too."""
     try:
+        if not hasattr(obj, name):
+            return False, None
         return True, getattr(obj, name)
     except Exception:
         return False, None
@@ -1287,7 +1311,9 @@ def _cut(text, most):
     return f"{text[:half]}\n[pyexec4j: {len(text) - 2 * half} characters left out]\n{text[-half:]}"
 
 
-def _chain(e):
+def _chain(e, messages):
+    """The exceptions chained to e, with the messages the traceback showed (messages: by
+    id; another str() would call the code's __str__ once more than the reference does)."""
     causes, seen = [], {id(e)}
     current = e
     while True:
@@ -1300,7 +1326,9 @@ def _chain(e):
         if id(nxt) in seen:
             break
         seen.add(id(nxt))
-        causes.append({"type": _TYPE_NAME(type(nxt)), "message": _cut(_str(nxt), CAUSE_CHARS), "relation": relation})
+        message = messages.get(id(nxt))
+        causes.append({"type": _TYPE_NAME(type(nxt)), "relation": relation,
+                       "message": _cut(_str(nxt) if message is None else message, CAUSE_CHARS)})
         current = nxt
     return causes
 
@@ -1851,6 +1879,8 @@ class Worker:
         self.alarm.arm(first if timeout is None else min(first, timeout))
         if self.engine_ident is None and not rehearsal:
             self._start_engine_thread()
+        if others:  # the set-up is done: the code runs with its own switch interval
+            self._unhurry()
         try:
             exc = self._execute(code, self.module.__dict__)
         except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
@@ -1865,7 +1895,6 @@ class Worker:
             os._exit(_exit_code(exc) if isinstance(exc, SystemExit) else (1 if exc is not None else 0))
         exec_time = time.perf_counter() - started
         self._hurry()
-        self.output.code_ended()
         with st.lock:
             st.in_user_code = False
             st.deadline = None
@@ -1878,11 +1907,19 @@ class Worker:
             # an interrupt landed in _execute's clean-up, before it put the handler back
             _signal.signal(signal.SIGINT, self.idle_sigint)
 
-        # the traceback goes with the result: the Java side puts it last in the output
+        # The traceback goes with the result: the Java side puts it after the output. As in the
+        # reference, what the code prints while its exception is described (its __str__, a
+        # key's __repr__) comes before it, and what its objects print as the exception lets
+        # them go (a local's __del__, a generator's finally, a progress bar closing) after it.
         try:
             done = self._describe(exc, timed_out, interrupted)
         except Exception as failure:  # the code's exception answers none of the questions asked
             done = self._describe_plainly(exc, failure)
+        if exc is not None:
+            if self.output.send_before_traceback():
+                done["after_tb"] = True  # the writes that go with the result follow the traceback
+            exc = None  # the last reference to its frames
+        self.output.code_ended()
         done.update({"t": "done", "run": run_id, "exec_time": exec_time})
         self.spawned = self.spawned or _SPAWNED[0]
         done.update(_usage_delta(usage_before, _usage(self.spawned)))
@@ -1971,8 +2008,9 @@ class Worker:
         if exc is None:
             return {"ending": "completed", "exc_type": None, "exc_info": None, "exc_stack": None}
         engine_codes = self._engine_codes()
+        messages = {}
         try:
-            text = _format_ipython(exc, engine_codes) if self.ipython else _format_standard(exc, engine_codes)
+            text = _format_ipython(exc, engine_codes) if self.ipython else _format_standard(exc, engine_codes, messages)
         except Exception as fmt_error:  # never let formatting lose the result
             text = "".join(traceback.format_exception_only(type(exc), exc))
             text += f"(pyexec4j could not format the traceback: {fmt_error!r})\n"
@@ -2008,7 +2046,7 @@ class Worker:
             "exc_info": _exc_info(exc),
             "exc_stack": stack,
             "exit_code": exit_code,
-            "causes": _chain(exc),
+            "causes": _chain(exc, messages),
             "syntax_error": _syntax_location(exc, self.path, self.file_name),
             "tb": _cut(text, TRACEBACK_CHARS),
         }
@@ -2055,7 +2093,7 @@ def _mount(source, target, fstype, flags, data=None):
 
 class Confinement:
     """As root inside the sandbox, in two steps. While the worker waits in the pool: a mount
-    namespace of its own with a private /tmp and no session directory at all (the costly
+    namespace of its own with a private /tmp and /dev/shm, and no session directory at all (the costly
     part). At its session's first run: that session's directory bound back in, then the
     session's own unprivileged user (which drops every capability: no signal reaches the
     zygote or another session, no root-only file opens)."""
@@ -2070,6 +2108,7 @@ class Confinement:
         # find the session's among them once it is known
         self.root_fd = os.open(sessions_root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         _mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"mode=1777")
+        _mount(b"tmpfs", b"/dev/shm", b"tmpfs", 0, b"mode=1777")  # shared memory and semaphores too
         # a /proc of our own that shows only our own user's processes: once the worker is its
         # session's user, other sessions, the zygote and the sandbox's init are invisible
         try:
@@ -2282,7 +2321,7 @@ def _warm_up():
     exec(compile("x = [i for i in range(10)]\ntry:\n    1/0\nexcept Exception as e:\n    err = e",
                  "runfile.py", "exec", dont_inherit=True), scope)
     err = scope["err"]
-    _format_standard(err, ())
+    _format_standard(err, (), {})
     traceback.StackSummary.extract(traceback.walk_tb(err.__traceback__))
     _dumps({"t": "done", "exc_info": _exc_info(err), "x": scope["x"], "f": 0.5})
     json.loads(_dumps({"t": "run", "code": "pass"}))

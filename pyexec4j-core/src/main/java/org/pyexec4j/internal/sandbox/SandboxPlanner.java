@@ -163,8 +163,10 @@ public final class SandboxPlanner {
         if (!request.network()) {
             c.add("--unshare-net");
         }
-        c.addAll(List.of("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                "--tmpfs", "/run"));
+        // /dev/shm writable, as on the host: multiprocessing's locks, queues and pools, and
+        // shared memory, need it (bwrap's /dev has it read-only)
+        c.addAll(List.of("--ro-bind", "/", "/", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
+                "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run"));
         List<Path> hiddenDirs = new ArrayList<>();
         for (String hidden : List.of("/home", "/root", "/var/run", "/mnt", "/media")) {
             Path dir = Paths.get(hidden);

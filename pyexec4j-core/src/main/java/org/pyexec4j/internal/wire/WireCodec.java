@@ -205,7 +205,8 @@ public final class WireCodec {
         return new WorkerMessage.Done(o.integer("run"), o.string("ending"), o.string("exc_type"), info, stack,
                 o.integer("exit_code"), causes, syntax, o.number("exec_time"), cpu == null ? 0 : cpu,
                 peak == null ? 0 : peak.longValue(), "same".equals(o.string("next_pair")),
-                "read".equals(o.string("raw")), o.flag("oom"), text(o.string("tb")), readGroups(o.list("g")));
+                "read".equals(o.string("raw")), o.flag("oom"), text(o.string("tb")), readGroups(o.list("g")),
+                o.flag("after_tb"));
     }
 
     private static String text(String s) {

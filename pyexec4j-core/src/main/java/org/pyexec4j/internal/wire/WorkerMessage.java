@@ -36,7 +36,9 @@ public sealed interface WorkerMessage {
     /**
      * Run {@code run} is over; {@code traceback} is the text Python would print for its
      * exception (null when it completed); {@code lastOutput}, Python-level output still
-     * buffered at the end, goes after the raw bytes before the run's last sync token. With
+     * buffered at the end, goes after the raw bytes before the run's last sync token, and
+     * after the traceback with {@code lastOutputAfterTraceback} (what the code's objects
+     * printed as its exception let them go: the worker sent all it wrote before). With
      * {@code reuseRawPair} the next run writes to the same raw connections (nothing else
      * can write to them), else to a new pair the worker connects now. With {@code rawAllRead}
      * no token follows on the raw connections: every byte written to them was read before
@@ -60,6 +62,7 @@ public sealed interface WorkerMessage {
             boolean rawAllRead,
             boolean killedAtMemoryLimit,
             String traceback,
-            List<Output.Group> lastOutput)
+            List<Output.Group> lastOutput,
+            boolean lastOutputAfterTraceback)
             implements WorkerMessage {}
 }

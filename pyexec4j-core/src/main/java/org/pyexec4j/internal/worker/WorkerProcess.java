@@ -357,18 +357,27 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 }
             } else if (m instanceof WorkerMessage.Done d) {
                 if (run != null && run.id == d.run()) {
+                    // what the code's objects printed as its exception let them go follows its traceback
+                    boolean tracebackFirst = d.lastOutputAfterTraceback() && d.traceback() != null
+                            && !d.lastOutput().isEmpty();
+                    Runnable last = () -> {
+                        if (tracebackFirst) {
+                            run.recorder.recordTraceback(d.traceback());
+                        }
+                        recordWrites(run, d.lastOutput());
+                    };
                     if (d.rawAllRead()) {
                         run.out.endWithoutToken();
                         run.err.endWithoutToken();
-                        recordWrites(run, d.lastOutput());
+                        last.run();
                     } else {
                         if (!d.lastOutput().isEmpty()) {
-                            recordFrame(run, d.lastOutput());
+                            atSync(run, last);
                         }
                         run.out.drainUntilEnd();
                         run.err.drainUntilEnd();
                     }
-                    if (d.traceback() != null) {
+                    if (d.traceback() != null && !tracebackFirst) {
                         run.recorder.recordTraceback(d.traceback());
                     }
                     resume(run.out);
