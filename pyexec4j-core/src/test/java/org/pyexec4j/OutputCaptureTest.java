@@ -429,7 +429,7 @@ class OutputCaptureTest {
             long total = 5 + 100000L * 10 + 9000 + 5;
             String note = "\n[pyexec4j: " + r.droppedBytes() + " bytes of output dropped here; the output limit is"
                     + " 10000 bytes]\n";
-            String limitLine = "[pyexec4j: the output limit of 10000 bytes was reached; " + r.droppedBytes()
+            String limitLine = "[pyexec4j: the output limit of 10000 bytes or 65536 writes was reached; " + r.droppedBytes()
                     + " bytes were dropped from the middle]\n";
             assertThat(r.limitHit()).isEqualTo("output");
             assertThat(r.output()).endsWith("TAIL\n" + limitLine);

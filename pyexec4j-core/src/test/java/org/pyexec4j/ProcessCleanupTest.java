@@ -78,10 +78,31 @@ class ProcessCleanupTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
         for (CompletableFuture<ExecutionResult> f : List.of(named, single)) {
             assertThat(f).isDone();
-            assertThat(f.get().output()).contains("[pyexec4j: the session was closed while the code ran");
+            assertCutOffByClosing(f.get());
         }
         assertThat(descendants()).isSubsetOf(before);
         assertThat(ourThreads()).isEmpty();
+    }
+
+    @Test
+    void aRunCutOffByClosingItsSessionSaysSoAsWhenTheInterpreterCloses() throws Exception {
+        try (Interpreter py = Interpreter.builder().build()) {
+            CompletableFuture<ExecutionResult> run = py.runAsync(RunRequest.of(
+                    "import time\nprint('started', flush=True)\ntime.sleep(60)").inSession("cut"));
+            Thread.sleep(1500); // the run is in its sleep
+            py.closeSession("cut");
+            assertCutOffByClosing(run.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /** Whichever way the session was closed: killed, and said why. */
+    private static void assertCutOffByClosing(ExecutionResult r) {
+        assertThat(r.output()).startsWith("started\n").contains("[pyexec4j: the session was closed while the code ran");
+        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(r.exitCode()).isNull();
+        assertThat(r.excType()).isEqualTo("WorkerCrashed");
+        assertThat(r.excInfo().args()).containsExactly("the session was closed while the code ran");
+        assertThat(r.output()).doesNotContain("exited with code", "killed by signal");
     }
 
     @Test

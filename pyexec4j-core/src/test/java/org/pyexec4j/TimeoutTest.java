@@ -43,6 +43,47 @@ class TimeoutTest {
     }
 
     @Test
+    void codeThatKeepsTheEngineFromTheGilOrItsClockIsStillInterruptedAtItsLimit() {
+        // a switch interval of 30 s keeps the worker's engine thread from the GIL (the zygote
+        // interrupts from outside a moment past the limit); a replaced time.monotonic is the
+        // code's own, not the engine's clock
+        try (Interpreter patient = Interpreter.builder().grace(Duration.ofSeconds(20)).build()) {
+            for (String starve : new String[] {"import sys\nsys.setswitchinterval(30)",
+                                               "import time\ntime.monotonic = lambda: 0.0"}) {
+                patient.run(RunRequest.of(starve + "\nkept = 'yes'").inSession("starve"));
+                ExecutionResult r = patient.run(RunRequest.of("while True:\n    pass").inSession("starve")
+                        .withTimeout(Duration.ofSeconds(1)));
+                assertThat(r.ending()).as(starve).isEqualTo(Ending.TIMED_OUT);
+                assertThat(r.excType()).isEqualTo("TimeoutError");
+                assertThat(r.stateKept()).isTrue();
+                assertThat(r.execTimeSeconds()).as(starve).isLessThan(15.0);
+                assertThat(patient.run(RunRequest.of("print(kept)").inSession("starve")).output()).isEqualTo("yes\n");
+                patient.closeSession("starve");
+            }
+        }
+    }
+
+    @Test
+    void aRunTheWorkerCannotEvenReadIsKilledAtItsLimitAndHoldsNothingElseUp() throws Exception {
+        // a thread of the code keeps the GIL for good (a regex that backtracks, in C): the worker
+        // cannot read its next command, a long one stays half sent, and no interrupt lands
+        try (Interpreter busy = Interpreter.builder().timeout(Duration.ofSeconds(2)).grace(Duration.ofSeconds(1)).build()) {
+            busy.run(RunRequest.of("import threading, re, time\nthreading.Thread(target=lambda: (time.sleep(0.5),"
+                    + " re.match(r'(a+)+$', 'a' * 40 + 'b')), daemon=True).start()").inSession("hog"));
+            Thread.sleep(1000);
+            long start = System.nanoTime();
+            CompletableFuture<ExecutionResult> stuck = busy.runAsync(
+                    RunRequest.of("print('never')#" + "#".repeat(4 << 20)).inSession("hog"));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("runAsync waits for no worker")
+                    .isLessThan(Duration.ofSeconds(2));
+            assertThat(busy.run(RunRequest.of("print('other')").inSession("other")).output()).isEqualTo("other\n");
+            ExecutionResult r = stuck.get(60, TimeUnit.SECONDS);
+            assertThat(r.ending()).isEqualTo(Ending.KILLED_AFTER_GRACE);
+            assertThat(r.output()).doesNotContain("never");
+        }
+    }
+
+    @Test
     void codeThatIgnoresTheInterruptIsKilledAfterTheGraceWithItsOutput() {
         py.run(RunRequest.of("lost = 1").inSession("t2"));
         ExecutionResult r = py.run(RunRequest.of(String.join("\n",

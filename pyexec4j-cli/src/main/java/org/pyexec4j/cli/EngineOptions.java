@@ -66,7 +66,7 @@ public final class EngineOptions {
     Long memoryLimit;
 
     @Option(names = "--cpu-limit", paramLabel = "SECONDS", converter = Converters.Seconds.class,
-            description = "CPU time of each Python process. Default: 3600.")
+            description = "CPU time of each Python process, at least 1. Default: 3600.")
     Duration cpuLimit;
 
     @Option(names = "--max-processes", paramLabel = "N",
@@ -156,11 +156,17 @@ public final class EngineOptions {
             try {
                 limits = limits.withMemoryBytes(memoryLimit);
             } catch (IllegalArgumentException e) {
-                throw new CliException("--memory-limit: " + e.getMessage());
+                throw new CliException("--memory-limit must be at least 64M (what Python needs to start), was "
+                        + memoryLimit + " bytes");
             }
         }
         if (cpuLimit != null) {
-            limits = limits.withCpuTime(cpuLimit);
+            try {
+                limits = limits.withCpuTime(cpuLimit);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--cpu-limit must be at least 1 second (the kernel counts whole seconds), was "
+                        + cpuLimit.toNanos() / 1e9);
+            }
         }
         if (maxProcesses != null) {
             if (maxProcesses < 1) {

@@ -156,9 +156,7 @@ final class RunCommand implements Callable<Integer> {
         return switch (result.ending()) {
             case TIMED_OUT -> closing.strip();
             case KILLED_AFTER_GRACE -> closing.strip() + " (it ignored the interrupt and was killed after the grace)";
-            case CRASHED -> "the Python process was killed by signal "
-                    + (result.signal() == null ? "?" : result.signal().toString())
-                    + (result.signal() != null && result.signal() == 9 ? " (SIGKILL; out of memory?)" : "");
+            // a crash is said in the output already, with the signal's name and any limit it hit
             default -> null;
         };
     }

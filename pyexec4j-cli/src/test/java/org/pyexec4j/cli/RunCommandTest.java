@@ -136,6 +136,8 @@ class RunCommandTest {
         assertUsageError(CliRunner.run("run", "--output-limit", "12Q", script("1").toString()), "size");
         assertUsageError(CliRunner.run("run", "--output-limit", "100", script("1").toString()), "--output-limit");
         assertUsageError(CliRunner.run("run", "--preload", "not a module", script("1").toString()), "preload");
+        assertUsageError(CliRunner.run("run", "--cpu-limit", "0.5", script("1").toString()), "--cpu-limit must be at least 1");
+        assertUsageError(CliRunner.run("run", "--memory-limit", "1M", script("1").toString()), "--memory-limit must be at least 64M");
     }
 
     @Test

@@ -12,6 +12,7 @@ Channels (see Zygote and Worker below):
   output of subprocesses, C code and os.write is captured too).
 """
 
+import _socket
 import _thread
 import bisect
 import builtins
@@ -60,6 +61,7 @@ BACKLOG_BYTES = 32 << 20  # or this many bytes
 PACK_AT_WRITES = 64  # a run of one stream's writes this long, or PACK_AT_CHARS, is packed
 PACK_AT_CHARS = 1 << 16
 REINTERRUPT_EVERY_SECONDS = 1.0
+CPU_KILL_AFTER_SECONDS = 2  # CPU time past the limit (SIGXCPU) until SIGKILL
 LATE_DROP_EVERY_SECONDS = 0.02  # while threads of ended runs are alive, between runs
 HURRY_SWITCH_SECONDS = 0.0005  # the GIL's switch interval while a run ends with threads running
 # A deeper traceback keeps its innermost frames, as when CPython prints one itself: a
@@ -887,7 +889,7 @@ def _inode(fd):
 
 
 def _host_gone():
-    kill_tree(os.getpid(), include_root=False)
+    kill_tree(_getpid(), include_root=False)
     os._exit(0)
 
 
@@ -898,6 +900,15 @@ def _write_all(fd, data):
 
 
 _OS_KILL = os.kill  # the engine's own signals need no flush first (see _prepare_process)
+# What the engine calls, bound once: code that replaces the module attributes (time.monotonic,
+# os.getpid, resource.getrusage, socket.socket.sendall, ...) changes its own calls, not the
+# engine's deadline, its test for a forked child, its run's figures or its connection.
+_monotonic = time.monotonic
+_perf_counter = time.perf_counter
+_getpid = os.getpid
+_getrusage = resource.getrusage
+_sock_sendall = _socket.socket.sendall
+_sock_recv = _socket.socket.recv
 _OS_WRITE = os.write  # not the hook the zygote puts in its place for user code (see _prepare_process)
 
 
@@ -1001,7 +1012,8 @@ class CommandReader:
     def __init__(self, sock, handle):
         self._sock = sock
         self._handle = handle
-        self._pending = b""
+        self._pending = []  # the chunks of a line not ended yet (joined once it ends: a long
+        # line, say 60 MB of code, costs its length, not its length squared)
         self.lock = threading.Lock()
 
     def read(self, block):
@@ -1016,15 +1028,22 @@ class CommandReader:
         """Reads once (with block: waits for bytes) and handles every whole line; EOFError at
         the end of the connection."""
         try:
-            chunk = self._sock.recv(1 << 16, 0 if block else socket.MSG_DONTWAIT)
+            chunk = _sock_recv(self._sock, 1 << 16, 0 if block else socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
             return
         if not chunk:
             raise EOFError
-        self._pending += chunk
-        while b"\n" in self._pending:
-            line, self._pending = self._pending.split(b"\n", 1)
+        end = chunk.find(b"\n")
+        while end >= 0:
+            line = chunk[:end]
+            if self._pending:
+                line = b"".join(self._pending) + line
+                self._pending = []
+            chunk = chunk[end + 1:]
             self._handle(_DECODE_COMMAND(line.decode("utf-8", "surrogatepass"))[0])
+            end = chunk.find(b"\n")
+        if chunk:
+            self._pending.append(chunk)
 
 
 class ControlChannel:
@@ -1038,9 +1057,9 @@ class ControlChannel:
         """A JSON line, and the bytes that follow it if the message says they do."""
         data = _dumps(obj) + b"\n"
         with self._lock:
-            self._sock.sendall(data)
+            _sock_sendall(self._sock, data)
             if payload is not None:
-                self._sock.sendall(payload)
+                _sock_sendall(self._sock, payload)
 
     def send_raw_holding_gil(self, data):
         """Whole frames, sent through libc's send with the GIL held while it blocks."""
@@ -1419,7 +1438,7 @@ class Worker:
         self.runs = []
         self.runs_lock = threading.Lock()  # a plain lock: its with-statement runs no Python code
         self.main_ident = threading.get_ident()
-        self.pid = os.getpid()
+        self.pid = _getpid()
         self.alarm = Alarm()
         self.null_fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         self.commands = CommandReader(self.control.socket(), self._command)
@@ -1523,7 +1542,7 @@ class Worker:
                 if engaged and not st.busy:
                     poller.unregister(sock_fd)
                     engaged = False
-                now = time.monotonic()
+                now = _monotonic()
                 # while engaged, tick to flush buffered output (the write path never wakes
                 # this thread: that would cost every print a thread switch)
                 due = [t for t in (st.deadline, now + self.tick if engaged else None) if t is not None]
@@ -1556,7 +1575,7 @@ class Worker:
     def _interrupt_if_due(self):
         """Interrupts the run at its deadline, and again every REINTERRUPT_EVERY_SECONDS."""
         st = self.state
-        now = time.monotonic()
+        now = _monotonic()
         with st.lock:
             fire = st.deadline is not None and now >= st.deadline
             if fire:
@@ -1623,7 +1642,7 @@ class Worker:
     def serve(self, rehearse=True):
         if rehearse:  # a spare for the pool is ready once rehearsed; one wanted now runs at once
             self._rehearse()
-        self.control.send({"t": "ready", "pid": os.getpid()})
+        self.control.send({"t": "ready", "pid": _getpid()})
         try:
             while True:
                 self.run(self._next_run())
@@ -1865,13 +1884,13 @@ class Worker:
         # prepared then (it has only waited and read this command since), else now
         usage_before = self.usage_mark if self.usage_mark is not None else _usage(self.spawned)
         self.usage_mark = None
-        started = time.perf_counter()
+        started = _perf_counter()
         with st.lock:
             st.run_id = run_id
             st.timed_out = False
             st.interrupted = False
             st.in_user_code = True
-            st.deadline = None if timeout is None else time.monotonic() + timeout
+            st.deadline = None if timeout is None else _monotonic() + timeout
         # the engine thread takes over if the run lasts: for its deadline, the commands
         # and the output
         first = FLUSH_AFTER_SECONDS if self.ticks_wrote else QUIET_START_SECONDS
@@ -1885,7 +1904,7 @@ class Worker:
             exc = self._execute(code, self.module.__dict__)
         except KeyboardInterrupt as e:  # delivered between exec() returning and the flag
             exc = e
-        if os.getpid() != self.pid:
+        if _getpid() != self.pid:
             # a child that user code forked reached the end of the code: it exits, as a
             # script's child would, instead of serving runs
             if exc is not None and not isinstance(exc, SystemExit):
@@ -1893,12 +1912,17 @@ class Worker:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(_exit_code(exc) if isinstance(exc, SystemExit) else (1 if exc is not None else 0))
-        exec_time = time.perf_counter() - started
+        exec_time = _perf_counter() - started
         self._hurry()
         with st.lock:
             st.in_user_code = False
-            st.deadline = None
+            deadline, st.deadline = st.deadline, None
             timed_out, interrupted = st.timed_out, st.interrupted
+            if (isinstance(exc, KeyboardInterrupt) and not (timed_out or interrupted)
+                    and deadline is not None and _monotonic() >= deadline):
+                # the interrupt came from outside (the zygote), past the limit: the engine
+                # thread, kept from the GIL by the code, could not send it
+                timed_out = True
             if st.pending_interrupt == run_id:
                 st.pending_interrupt = None
         with self.runs_lock:
@@ -1933,7 +1957,7 @@ class Worker:
         # process below the worker (it is a subreaper, so no orphan escapes that check)
         # and no thread but the engine's.
         threads_left = self._other_threads() > 0
-        reuse = not threads_left and (not _SPAWNED[0] or not _children_of(os.getpid()))
+        reuse = not threads_left and (not _SPAWNED[0] or not _children_of(_getpid()))
         if _SPAWNED[0] and self.memory_group:
             # a child killed at the memory limit of the session's processes together (had it
             # been this process, the zygote would say so)
@@ -1988,8 +2012,11 @@ class Worker:
         stack = []
         for _, tb in _user_frames(exc.__traceback__, self._engine_codes())[-MAX_TRACEBACK_FRAMES:]:
             code = tb.tb_frame.f_code
-            stack.append([self._shown_name(code.co_filename), tb.tb_lineno, code.co_name,
-                          linecache.getline(code.co_filename, tb.tb_lineno).strip()])
+            try:
+                line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
+            except Exception:  # the code replaced linecache's functions too
+                line = ""
+            stack.append([self._shown_name(code.co_filename), tb.tb_lineno, code.co_name, line])
         frames = "".join(f'  File "{f}", line {n}, in {fn}\n' + (f"    {line}\n" if line else "") for f, n, fn, line in stack)
         note = f"[pyexec4j: the exception could not be formatted: {_TYPE_NAME(type(failure))} while looking at it]"
         return {"ending": "exited" if issubclass(type(exc), SystemExit) else "raised", "exc_type": name,
@@ -2058,8 +2085,8 @@ _NO_USAGE = resource.struct_rusage((0,) * 16)
 def _usage(children):
     """Resources used by this process, and by its children once it may have had any (a
     worker starts with none: the zygote's are not its)."""
-    return (resource.getrusage(resource.RUSAGE_SELF),
-            resource.getrusage(resource.RUSAGE_CHILDREN) if children else _NO_USAGE)
+    return (_getrusage(resource.RUSAGE_SELF),
+            _getrusage(resource.RUSAGE_CHILDREN) if children else _NO_USAGE)
 
 
 def _usage_delta(before, after):
@@ -2082,7 +2109,10 @@ def _apply_limits(limits):
     for name, value in (("RLIMIT_AS", limits.get("as")), ("RLIMIT_CPU", limits.get("cpu")),
                         ("RLIMIT_FSIZE", limits.get("fsize")), ("RLIMIT_NOFILE", limits.get("nofile"))):
         if value is not None:
-            resource.setrlimit(getattr(resource, name), (value, value))
+            # past the CPU limit the kernel sends SIGXCPU, which says which limit it was, and
+            # SIGKILL at the hard limit: a hard limit equal to it would kill first, unexplained
+            hard = value + CPU_KILL_AFTER_SECONDS if name == "RLIMIT_CPU" else value
+            resource.setrlimit(getattr(resource, name), (value, hard))
 
 
 def _mount(source, target, fstype, flags, data=None):
@@ -2448,6 +2478,13 @@ class Zygote:
                 if wid == msg["id"]:
                     kill_tree(pid)
             self.kill_orphans()
+        elif op == "interrupt":  # a run past its limit: its code may keep the engine thread from it
+            for pid, wid in list(self.workers.items()):
+                if wid == msg["id"]:
+                    try:
+                        _OS_KILL(pid, signal.SIGINT)
+                    except OSError:
+                        pass
         else:
             self.reply({"t": "error", "message": f"unknown op {op!r}"})
 

@@ -96,7 +96,11 @@ public final class ReplCommand implements Callable<Integer> {
         if (history != null) {
             return history;
         }
-        String home = System.getProperty("user.home");
+        // $HOME first, as shells and Python's own REPL take it; Java's user.home is the passwd entry's
+        String home = System.getenv("HOME");
+        if (home == null || home.isBlank()) {
+            home = System.getProperty("user.home");
+        }
         return Path.of(home == null ? "." : home, ".pyexec4j_history");
     }
 

@@ -53,13 +53,16 @@ public final class StdioCommand implements Callable<Integer> {
         // Stdout carries protocol lines only: whatever else prints to System.out goes to stderr.
         System.setOut(System.err);
         try (Interpreter py = engine.open()) {
+            // said on stderr, the log: a user at a terminal should not think it hangs, and a
+            // client may wait for "ready" whether or not it warms up
+            PrintStream log = new PrintStream(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8);
             if (!warmUp.isZero()) {
-                // said on stderr, the log: a user at a terminal should not think it hangs
-                PrintStream log = new PrintStream(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8);
                 log.println("pyexec4j stdio: warming up (at most " + warmUp.toSeconds() + " s; --warm-up 0 skips it)");
                 long start = System.nanoTime();
                 ServerWarmUp.run(py, warmUp, maxLineBytes);
                 log.printf("pyexec4j stdio: ready (warmed up in %.1f s)%n", (System.nanoTime() - start) / 1e9);
+            } else {
+                log.println("pyexec4j stdio: ready");
             }
             StdioServer server = new StdioServer(py, streams.in(),
                     new BufferedOutputStream(streams.out(), 1 << 16), maxLineBytes);

@@ -253,12 +253,15 @@ final class Session implements AutoCloseable {
                     + " interpreter state]\n";
             return ResultAssembler.killedAfterGrace(recorder.finish(limit), timeout, outcome.wall());
         }
-        String death = ResultAssembler.describeDeath(outcome.exit());
         if (closed) {
-            // the host ended it, which the exit code alone does not say
+            // the host ended it, which the process's status does not say (one that exits as its
+            // connection closes says 0, one killed says 9): the same result either way
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the session was closed while the code ran, and its"
-                    + " Python process ended]\n");
-        } else if (outcome.breach() != null) {
+                    + " Python process ended; the session's state was lost]\n");
+            return ResultAssembler.cutOff(outcome.exit(), recorder.finish(limit), timeout, outcome.wall());
+        }
+        String death = ResultAssembler.describeDeath(outcome.exit());
+        if (outcome.breach() != null) {
             // the engine ended it: say why, not only the signal it ended it with
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the Python process's control connection carried "
                     + outcome.breach() + ", not the engine's protocol (code that writes to that connection's"

@@ -64,10 +64,15 @@ public final class OutputRecorder {
     public OutputRecorder(long limitBytes, OutputListener listener, Executor listenerThreads) {
         this.headLimit = limitBytes / 2;
         this.tailLimit = limitBytes - headLimit;
-        int writes = (int) Math.min(Integer.MAX_VALUE - 16, Math.max(MIN_KEPT_WRITES, limitBytes / BYTES_PER_KEPT_WRITE));
+        int writes = keptWrites(limitBytes);
         this.headWrites = writes / 2;
         this.tailWrites = writes - headWrites;
         this.listener = listener == null ? null : new ListenerFeed(listener, listenerThreads);
+    }
+
+    /** The most writes a run's result keeps with this output limit (each write is an item of term_out). */
+    public static int keptWrites(long limitBytes) {
+        return (int) Math.min(Integer.MAX_VALUE - 16, Math.max(MIN_KEPT_WRITES, limitBytes / BYTES_PER_KEPT_WRITE));
     }
 
     /** UTF-8 bytes of output kept so far: what building the result will handle. */

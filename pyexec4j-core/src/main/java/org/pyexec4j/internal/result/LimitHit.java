@@ -4,6 +4,7 @@ import java.util.List;
 import org.pyexec4j.Ending;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.Limits;
+import org.pyexec4j.internal.output.OutputRecorder;
 
 /**
  * Which resource limit a run ran into, decided from how it ended, and the one line that
@@ -53,8 +54,9 @@ public record LimitHit(String name, String line) {
             return hit("open_files", "the limit of " + limits.openFiles() + " open files was reached");
         }
         if (r.droppedBytes() > 0) {
-            return hit("output", "the output limit of " + bytes(outputLimitBytes) + " was reached; "
-                    + r.droppedBytes() + " bytes were dropped from the middle");
+            return hit("output", "the output limit of " + bytes(outputLimitBytes) + " or "
+                    + OutputRecorder.keptWrites(outputLimitBytes) + " writes was reached; " + r.droppedBytes()
+                    + " bytes were dropped from the middle");
         }
         return null;
     }

@@ -40,14 +40,29 @@ public final class ResultAssembler {
     public static ExecutionResult died(ZygoteMessage.Exited exit, OutputRecorder.Recorded out, Duration timeout,
                                        Duration wall) {
         Integer code = exit == null ? null : exit.code();
-        Integer signal = exit == null ? null : exit.signal();
-        boolean exited = code != null;
-        String excType = exited ? "SystemExit" : "WorkerCrashed";
-        ExceptionInfo info = new ExceptionInfo(List.of(exited ? String.valueOf(code) : describeDeath(exit)),
-                java.util.Map.of());
-        return new ExecutionResult(withClosingLine(out, excType, wall, timeout), wall, excType, info, List.of(),
-                exited ? Ending.EXITED : Ending.CRASHED, code, signal, false, new ResourceUsage(wall, Duration.ZERO, 0),
-                out.streams(), out.droppedBytes(), List.of(), null, null, IsolationLevel.NONE);
+        if (code != null) {
+            return dead("SystemExit", String.valueOf(code), Ending.EXITED, code, null, out, timeout, wall);
+        }
+        return dead("WorkerCrashed", describeDeath(exit), Ending.CRASHED, null, exit == null ? null : exit.signal(),
+                out, timeout, wall);
+    }
+
+    /**
+     * The worker process ended because its session was closed while the code ran: ended by the
+     * host, whatever status it ended with (one that exits as its connection closes says 0).
+     */
+    public static ExecutionResult cutOff(ZygoteMessage.Exited exit, OutputRecorder.Recorded out, Duration timeout,
+                                         Duration wall) {
+        return dead("WorkerCrashed", "the session was closed while the code ran", Ending.CRASHED, null,
+                exit == null ? null : exit.signal(), out, timeout, wall);
+    }
+
+    private static ExecutionResult dead(String excType, String message, Ending ending, Integer code, Integer signal,
+                                        OutputRecorder.Recorded out, Duration timeout, Duration wall) {
+        return new ExecutionResult(withClosingLine(out, excType, wall, timeout), wall, excType,
+                new ExceptionInfo(List.of(message), java.util.Map.of()), List.of(), ending, code, signal, false,
+                new ResourceUsage(wall, Duration.ZERO, 0), out.streams(), out.droppedBytes(), List.of(), null, null,
+                IsolationLevel.NONE);
     }
 
     /**
@@ -100,7 +115,8 @@ public final class ResultAssembler {
         throw new IllegalArgumentException("worker reported an unknown ending '" + name + "'");
     }
 
+    /** A figure from the worker as a duration; one no clock gives (negative, NaN) is none. */
     private static Duration seconds(double s) {
-        return Duration.ofNanos(Math.round(s * 1e9));
+        return s > 0 ? Duration.ofNanos(Math.round(Math.min(s, 1e9) * 1e9)) : Duration.ZERO;
     }
 }

@@ -58,8 +58,11 @@ public final class PythonLocator {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             List<String> lines = out.lines().toList();
             if (p.exitValue() != 0 || lines.size() < 3) {
-                throw new PyExec4jException("Python '" + candidate + "' failed a version probe (exit code "
-                        + p.exitValue() + "): " + out);
+                // its last line says most (a Python 2's AttributeError); the rest may echo the probe's code
+                String last = lines.isEmpty() ? "no output" : lines.get(lines.size() - 1).strip();
+                throw new PyExec4jException("'" + candidate + "' does not run as CPython 3.9 or newer (a version"
+                        + " probe failed with exit code " + p.exitValue() + ": "
+                        + (last.length() > 200 ? last.substring(0, 200) + "..." : last) + ")");
             }
             String version = lines.get(lines.size() - 1);
             String exe = lines.get(lines.size() - 2);

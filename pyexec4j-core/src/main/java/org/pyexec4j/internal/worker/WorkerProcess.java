@@ -19,6 +19,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.StdStream;
 import org.pyexec4j.internal.output.OutputRecorder;
@@ -62,6 +64,16 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private volatile boolean closed;
     /** Why the control connection was broken off, when what came over it was not the protocol. */
     private volatile String breach;
+    /** Lines the worker has not taken all of yet, in order; done when there are none. */
+    private CompletableFuture<Void> sending = CompletableFuture.completedFuture(null); // guarded by this
+    /**
+     * How long past its limit a run still going gets a SIGINT from outside (the zygote): the
+     * worker's engine thread sends the interrupt at the limit, but code that keeps the GIL from
+     * it (a huge sys.setswitchinterval) delays that; a signal from outside needs no GIL.
+     */
+    private static final Duration INTERRUPT_FROM_OUTSIDE_AFTER = Duration.ofSeconds(1);
+    /** How often the rest of a line the worker did not take at once is offered again. */
+    private static final long SEND_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** The raw stdout and stderr connections of one run. */
     private static final class RawPair {
@@ -266,10 +278,19 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
             offload(() -> endAbnormally(run));
             return;
         }
-        // the worker interrupts the code at its limit itself; past limit + grace, kill it
-        Deadlines.Pending kill = timer.after(spec.timeout().plus(spec.grace()), () -> killAtGrace(run));
+        // the worker interrupts the code at its limit itself; a moment later, should the code keep
+        // the worker's own thread from doing it, the zygote does; past limit + grace, kill it
+        AtomicReference<Deadlines.Pending> deadline = new AtomicReference<>();
+        Duration nudge = spec.grace().compareTo(INTERRUPT_FROM_OUTSIDE_AFTER) > 0 ? INTERRUPT_FROM_OUTSIDE_AFTER : null;
+        deadline.set(nudge == null ? timer.after(spec.timeout().plus(spec.grace()), () -> killAtGrace(run))
+                : timer.after(spec.timeout().plus(nudge), () -> {
+                    if (!run.done.isDone()) {
+                        zygote.interrupt(id);
+                        deadline.set(timer.after(spec.grace().minus(nudge), () -> killAtGrace(run)));
+                    }
+                }));
         CompletableFuture.anyOf(run.done, controlEnded).whenComplete((over, failure) -> {
-            kill.cancel();
+            deadline.get().cancel();
             if (run.done.isDone()) {
                 endNormally(run);
             } else {
@@ -466,24 +487,56 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         }
     }
 
+    /**
+     * Sends a line, whole. What the worker does not take at once (a long line, or one that
+     * threads of the code holding the GIL keep it from reading) is written on a background
+     * thread, and lines sent meanwhile follow it: the caller (the stdin reader, the IO thread)
+     * and other sessions never wait for it, and the run's deadline still kills a worker that
+     * never reads it. False when the connection is gone.
+     */
     private synchronized boolean send(Map<String, Object> msg) {
         SocketChannel ch = control.getNow(null);
         if (ch == null) {
             return false;
         }
-        try {
-            ByteBuffer buf = ByteBuffer.wrap(WireCodec.line(msg));
-            synchronized (ch.blockingLock()) {
-                while (buf.hasRemaining()) {
-                    if (ch.write(buf) == 0) {
-                        Thread.onSpinWait(); // non-blocking channel: the worker reads as it runs
-                    }
-                }
+        ByteBuffer buf = ByteBuffer.wrap(WireCodec.line(msg));
+        if (sending.isDone()) {
+            try {
+                writeAvailable(ch, buf);
+            } catch (IOException e) {
+                LOG.debug("worker {}: cannot send {}: {}", id, msg.get("t"), e.toString());
+                return false;
             }
-            return true;
+            if (!buf.hasRemaining()) {
+                return true;
+            }
+        }
+        Object what = msg.get("t");
+        sending = sending.thenRunAsync(() -> writeRest(ch, buf, what), background);
+        return true;
+    }
+
+    /** Writes what the non-blocking channel takes now. */
+    private static void writeAvailable(SocketChannel ch, ByteBuffer buf) throws IOException {
+        synchronized (ch.blockingLock()) {
+            while (buf.hasRemaining() && ch.write(buf) > 0) {
+                // the worker reads as it runs: on until the socket's buffer is full
+            }
+        }
+    }
+
+    /** The rest of a line, as the worker takes it; given up once the worker is closed or gone. */
+    private void writeRest(SocketChannel ch, ByteBuffer buf, Object what) {
+        try {
+            while (!closed) {
+                writeAvailable(ch, buf);
+                if (!buf.hasRemaining()) {
+                    return;
+                }
+                LockSupport.parkNanos(SEND_RETRY_NANOS);
+            }
         } catch (IOException e) {
-            LOG.debug("worker {}: cannot send {}: {}", id, msg.get("t"), e.toString());
-            return false;
+            LOG.debug("worker {}: cannot send the rest of {}: {}", id, what, e.toString());
         }
     }
 

@@ -135,6 +135,11 @@ public final class Zygote implements AutoCloseable {
         return send(WireCodec.fields("op", "kill", "id", workerId));
     }
 
+    /** Sends a worker SIGINT, from outside it (see WorkerProcess's INTERRUPT_FROM_OUTSIDE_AFTER). */
+    public boolean interrupt(String workerId) {
+        return send(WireCodec.fields("op", "interrupt", "id", workerId));
+    }
+
     private synchronized boolean send(Map<String, Object> msg) {
         try {
             commands.write(WireCodec.line(msg));
