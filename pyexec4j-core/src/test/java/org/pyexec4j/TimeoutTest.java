@@ -60,6 +60,14 @@ class TimeoutTest {
                 assertThat(patient.run(RunRequest.of("print(kept)").inSession("starve")).output()).isEqualTo("yes\n");
                 patient.closeSession("starve");
             }
+            // code that stops its own process: resumed and interrupted at its limit, state kept
+            patient.run(RunRequest.of("kept = 'still'").inSession("stopped"));
+            ExecutionResult stopped = patient.run(RunRequest.of("import os, signal\nprint('stopping')\n"
+                    + "os.kill(os.getpid(), signal.SIGSTOP)\nwhile True:\n    pass").inSession("stopped")
+                    .withTimeout(Duration.ofSeconds(1)));
+            assertThat(stopped.ending()).isEqualTo(Ending.TIMED_OUT);
+            assertThat(stopped.output()).startsWith("stopping\n");
+            assertThat(patient.run(RunRequest.of("print(kept)").inSession("stopped")).output()).isEqualTo("still\n");
         }
     }
 

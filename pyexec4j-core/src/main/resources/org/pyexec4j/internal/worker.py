@@ -888,6 +888,15 @@ def _inode(fd):
     return st.st_dev, st.st_ino
 
 
+def _stopped(pid):
+    """Whether the process is stopped (state T in /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
+    except (OSError, IndexError):
+        return False
+
+
 def _host_gone():
     kill_tree(_getpid(), include_root=False)
     os._exit(0)
@@ -2482,6 +2491,8 @@ class Zygote:
             for pid, wid in list(self.workers.items()):
                 if wid == msg["id"]:
                     try:
+                        if _stopped(pid):  # by its own code (SIGSTOP): its engine thread is stopped too
+                            _OS_KILL(pid, signal.SIGCONT)
                         _OS_KILL(pid, signal.SIGINT)
                     except OSError:
                         pass
