@@ -2132,10 +2132,10 @@ def _mount(source, target, fstype, flags, data=None):
 
 class Confinement:
     """As root inside the sandbox, in two steps. While the worker waits in the pool: a mount
-    namespace of its own with a private /tmp and /dev/shm, and no session directory at all (the costly
-    part). At its session's first run: that session's directory bound back in, then the
-    session's own unprivileged user (which drops every capability: no signal reaches the
-    zygote or another session, no root-only file opens)."""
+    namespace of its own with a private /tmp and /dev/shm, and no session directory at all
+    (the costly part). At its session's first run: that session's directory bound back in,
+    then the session's own unprivileged user (which drops every capability: no signal reaches
+    the zygote or another session, no root-only file opens)."""
 
     def __init__(self, sessions_root, nproc):
         self.sessions_root = sessions_root
@@ -2244,7 +2244,7 @@ def _flush_before_foreign_code(event, args):
             and _thread.get_ident() != _ENGINE.engine_ident):  # the engine thread's calls are its own
         try:
             _ENGINE.output.flush_if_idle()
-        except Exception:  # an audit hook that raises would fail the code's call  # noqa: S110
+        except Exception:  # noqa: S110 - a hook that raised would fail the code's own call
             pass
 
 
@@ -2344,7 +2344,8 @@ def _prepare_process():
         return original_start(thread)
 
     threading.Thread.start = start
-    for fn in (os.system, os.write, os.fork, start, _at_fork(None), _flush_before_foreign_code):  # os.kill's is os.system's
+    # (os.kill's wrapper is os.system's)
+    for fn in (os.system, os.write, os.fork, start, _at_fork(None), _flush_before_foreign_code):
         _HIDDEN_CODES.add(fn.__code__)
     # an interrupt held back while output is sent is raised where it is let through again:
     # in OutputBuffer.flush, under the code's own line
