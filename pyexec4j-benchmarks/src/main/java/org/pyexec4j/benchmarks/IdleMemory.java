@@ -36,6 +36,9 @@ public final class IdleMemory {
 
     private IdleMemory() {}
 
+    private static final String USAGE = "usage: IdleMemory [--python PATH] [--isolation NONE|LIMITS|SANDBOX]"
+            + " [--sessions N] [--settle-seconds S]";
+
     public static void main(String[] args) throws Exception {
         String python = null;
         String isolation = null;
@@ -47,9 +50,14 @@ public final class IdleMemory {
                 case "--isolation" -> isolation = value(args, ++i);
                 case "--sessions" -> sessions = Integer.parseInt(value(args, ++i));
                 case "--settle-seconds" -> settleSeconds = Integer.parseInt(value(args, ++i));
-                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; expected --python PATH, --isolation NONE|LIMITS|SANDBOX, --sessions N,"
-                        + " --settle-seconds S");
+                case "--help", "-h" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> {
+                    System.err.println("unknown argument '" + args[i] + "'; " + USAGE);
+                    System.exit(2);
+                }
             }
         }
         JvmMemory before = JvmMemory.now();
