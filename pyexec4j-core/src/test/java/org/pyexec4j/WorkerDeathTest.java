@@ -86,6 +86,26 @@ class WorkerDeathTest {
     }
 
     @Test
+    void anAuditHookThatRaisesCostsTheSessionButNeverHangsIt() {
+        // the hook fails the engine's own calls after the code: the worker once went back into
+        // the zygote's loop and hung until the time limit (an hour by default)
+        py.run(RunRequest.of("lost = 1").inSession("d-audit"));
+        ExecutionResult r = py.run(RunRequest.of("import sys, time\ntime.sleep(0.05)\ndef h(event, args):\n"
+                + "    if event != 'sys.addaudithook':\n        raise RuntimeError('hook ' + event)\n"
+                + "sys.addaudithook(h)\nprint('set')").inSession("d-audit").withTimeout(Duration.ofSeconds(60)));
+        assertThat(r.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(r.output()).isEqualTo("set\n");
+        // the worker ends as it prepares the next run: that run and the ones after are answered
+        ExecutionResult next = py.run(RunRequest.of("print('lost' in globals())").inSession("d-audit")
+                .withTimeout(Duration.ofSeconds(60)));
+        assertThat(next.ending()).isNotIn(Ending.TIMED_OUT, Ending.KILLED_AFTER_GRACE);
+        assertThat(next.stateKept()).isFalse();
+        ExecutionResult after = py.run(RunRequest.of("print('lost' in globals())").inSession("d-audit"));
+        assertThat(after.output()).endsWith("False\n");
+        py.closeSession("d-audit");
+    }
+
+    @Test
     void killedBySignalFromInsideKeepsWhatWasPrintedBefore() {
         // printed output waits in the worker for the engine's next tick: it goes out before
         // a signal the code sends, which may end its own process at once

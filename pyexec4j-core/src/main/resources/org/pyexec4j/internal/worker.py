@@ -862,7 +862,7 @@ def _unread(fd):
     """Whether bytes written to this connection wait to be read by the host."""
     try:
         return fcntl.ioctl(fd, termios.TIOCOUTQ, _NO_BYTES) != _NO_BYTES
-    except OSError:
+    except Exception:  # an error, or an audit hook of the code's that refuses it: as if unread
         return True
 
 
@@ -899,7 +899,7 @@ def _stopped(pid):
 
 def _host_gone():
     kill_tree(_getpid(), include_root=False)
-    os._exit(0)
+    _OS_EXIT(0)
 
 
 def _write_all(fd, data):
@@ -909,6 +909,7 @@ def _write_all(fd, data):
 
 
 _OS_KILL = os.kill  # the engine's own signals need no flush first (see _prepare_process)
+_OS_EXIT = os._exit  # and its own exit
 # What the engine calls, bound once: code that replaces the module attributes (time.monotonic,
 # os.getpid, resource.getrusage, socket.socket.sendall, ...) changes its own calls, not the
 # engine's deadline, its test for a forked child, its run's figures or its connection.
@@ -1958,7 +1959,7 @@ class Worker:
         done.update(_usage_delta(usage_before, _usage(self.spawned)))
         try:
             os.remove(self.path)
-        except OSError:
+        except Exception:  # noqa: S110 - gone already, or an audit hook of the code's refused it
             pass
         sys.stdout, sys.stderr = self.stdout, self.stderr
         _flush_c_stdio()
@@ -2249,13 +2250,15 @@ def _flush_before_foreign_code(event, args):
 
 
 def _flushing_fd_writer(fn):
-    # Python-level output written before an os.write to fd 1 or 2 goes first
-    def wrapper(fd, *args):
+    # Python-level output written before an os.write to fd 1 or 2 goes first; a wrong call is
+    # left to fn, whose error says os.write's arguments, not this wrapper's
+    def wrapper(*args, **kwargs):
+        fd = args[0] if args else None
         if fd == 1 or fd == 2:
             # a switch between the raw streams is ordered by a sync token
             _flush_engine(sync=_LAST_RAW_FD[0] not in (0, fd))
             _LAST_RAW_FD[0] = fd
-        return fn(fd, *args)
+        return fn(*args, **kwargs)
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -2535,7 +2538,10 @@ class Zygote:
             except Exception:
                 pass
         finally:
-            os._exit(code)
+            # the real one: the hook the zygote put in its place flushes first, which code
+            # that broke the engine (an audit hook that raises) can make raise too; a forked
+            # worker must never return into the zygote's loop
+            _OS_EXIT(code)
 
     def reap(self):
         while True:

@@ -4,6 +4,7 @@ import java.util.List;
 import org.pyexec4j.Ending;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.Limits;
+import org.pyexec4j.StackFrame;
 import org.pyexec4j.internal.output.OutputRecorder;
 
 /**
@@ -34,23 +35,31 @@ public record LimitHit(String name, String line) {
         String type = r.excType();
         List<String> args = r.excInfo() == null || r.excInfo().args() == null ? List.of() : r.excInfo().args();
         String first = args.isEmpty() ? "" : args.get(0);
-        if ("MemoryError".equals(type) && limits.memoryBytes() != null) {
+        // the interpreter's own MemoryError has no args; one the code raises with a message is its own
+        if ("MemoryError".equals(type) && args.isEmpty() && limits.memoryBytes() != null) {
             return hit("memory", "the memory limit of " + bytes(limits.memoryBytes())
                     + " (address space per process) was reached");
         }
         if (r.ending() == Ending.CRASHED && r.signal() != null && r.signal() == SIGXCPU && limits.cpuTime() != null) {
             return hit("cpu", "the CPU time limit of " + limits.cpuTime().toSeconds() + " s per process was reached");
         }
-        if (limits.fileSizeBytes() != null && ((r.signal() != null && r.signal() == SIGXFSZ) || EFBIG.equals(first))) {
+        // errnos only from an OSError: a KeyError of 27 or a sys.exit(24) is no limit
+        boolean osError = "OSError".equals(type);
+        if (limits.fileSizeBytes() != null
+                && ((r.signal() != null && r.signal() == SIGXFSZ) || (osError && EFBIG.equals(first)))) {
             return hit("file_size", "the file size limit of " + bytes(limits.fileSizeBytes()) + " was reached");
         }
+        // EAGAIN is also a non-blocking socket's or pipe's "nothing yet": a limit only where a
+        // process was being started
         boolean forkFailedOnTheWay = r.causes().stream().anyMatch(
                 c -> c.type().equals("BlockingIOError") && c.message().startsWith("[Errno " + EAGAIN + "]"));
-        if (limits.processes() != null
-                && (("BlockingIOError".equals(type) && EAGAIN.equals(first)) || forkFailedOnTheWay)) {
+        boolean forkFailed = (("BlockingIOError".equals(type) && EAGAIN.equals(first)) || forkFailedOnTheWay)
+                && startsAProcess(r.excStack());
+        boolean threadFailed = "RuntimeError".equals(type) && first.startsWith("can't start new thread");
+        if (limits.processes() != null && (forkFailed || threadFailed)) {
             return hit("processes", "the limit of " + limits.processes() + " processes and threads was reached");
         }
-        if (limits.openFiles() != null && EMFILE.equals(first)) {
+        if (limits.openFiles() != null && osError && EMFILE.equals(first)) {
             return hit("open_files", "the limit of " + limits.openFiles() + " open files was reached");
         }
         if (r.droppedBytes() > 0) {
@@ -59,6 +68,21 @@ public record LimitHit(String name, String line) {
                     + " bytes were dropped from the middle");
         }
         return null;
+    }
+
+    /** Whether a frame of the stack was starting a process (os.fork, subprocess, multiprocessing, ...). */
+    private static boolean startsAProcess(List<StackFrame> stack) {
+        if (stack == null) {
+            return false;
+        }
+        for (StackFrame f : stack) {
+            String line = f.line() == null ? "" : f.line();
+            if (line.contains("fork") || line.contains("spawn") || line.contains("Popen")
+                    || f.name().equals("_execute_child") || f.name().equals("_launch")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static LimitHit hit(String name, String what) {
