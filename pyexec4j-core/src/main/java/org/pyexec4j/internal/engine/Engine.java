@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.IsolationReport;
 import org.pyexec4j.PyExec4jException;
@@ -217,8 +218,8 @@ public final class Engine implements AutoCloseable {
         Session s = sessions.remove(session);
         if (s != null) {
             s.close();
+            pool.forget(s.spareKey());
         }
-        pool.forget(session);
     }
 
     public List<String> sessions() {
@@ -257,15 +258,18 @@ public final class Engine implements AutoCloseable {
         pool.refill();
     }
 
-    /** The spare prepared for this session, or null. */
-    WorkerProcess preparedWorker(String session) {
-        return pool.takePrepared(session);
+    /** The spare prepared for a session (by its {@link Session#spareKey()}), or null. */
+    WorkerProcess preparedWorker(String spareKey) {
+        return pool.takePrepared(spareKey);
     }
 
-    /** Prepares a spare for a session that is likely to ask for a fresh state again. */
-    void prepareSpare(String session, Path workdir, int uid) {
+    /**
+     * Prepares a spare for a session that is likely to ask for a fresh state again; kept only
+     * while {@code wanted} (the session is open).
+     */
+    void prepareSpare(String spareKey, Path workdir, int uid, BooleanSupplier wanted) {
         if (!closed) {
-            pool.prepareFor(session, w -> w.prepare(workdir, uid));
+            pool.prepareFor(spareKey, w -> w.prepare(workdir, uid), wanted);
         }
     }
 

@@ -106,7 +106,7 @@ final class Session implements AutoCloseable {
             if (!request.reset() && w != null && w.isUsable()) {
                 return runOn(w, request, false);
             }
-            WorkerProcess spare = engine.preparedWorker(name);
+            WorkerProcess spare = engine.preparedWorker(spareKey());
             if (spare == null) {
                 spare = engine.readyWorker();
             }
@@ -194,7 +194,7 @@ final class Session implements AutoCloseable {
             replaced.run();
         }
         if (replaced != null && !closed && !name.startsWith(Engine.ANONYMOUS_PREFIX)) {
-            engine.prepareSpare(name, directory.path(), uid);
+            engine.prepareSpare(spareKey(), directory.path(), uid, () -> !closed);
         } else {
             engine.refillPool();
         }
@@ -271,6 +271,14 @@ final class Session implements AutoCloseable {
         lostStateNote = "[pyexec4j: the previous run ended the Python process (" + death
                 + "); this run starts in a fresh interpreter state]\n";
         return ResultAssembler.died(outcome.exit(), recorder.finish(limit), timeout, outcome.wall());
+    }
+
+    /**
+     * What a spare prepared for this session is kept under: its directory and user, not only
+     * its name (a later session of that name has its own; the spare is no worker of it).
+     */
+    String spareKey() {
+        return name + '\u0000' + directory.path() + '\u0000' + uid;
     }
 
     private PyExec4jException closedError() {

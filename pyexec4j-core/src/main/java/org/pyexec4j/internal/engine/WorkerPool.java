@@ -5,6 +5,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Function;
 import org.pyexec4j.internal.worker.WorkerProcess;
@@ -79,8 +80,10 @@ final class WorkerPool implements AutoCloseable {
      * is ended.
      *
      * @param prepare sends the session's directory and user to the spare; false if it failed
+     * @param wanted whether the session still wants it (checked where {@link #forget} would
+     *     miss it: a session closed while its spare was being prepared gets none)
      */
-    void prepareFor(String session, Predicate<WorkerProcess> prepare) {
+    void prepareFor(String session, Predicate<WorkerProcess> prepare, BooleanSupplier wanted) {
         WorkerProcess spare;
         WorkerProcess evicted = null;
         synchronized (this) {
@@ -103,7 +106,7 @@ final class WorkerPool implements AutoCloseable {
             closeLater(spare);
         } else {
             synchronized (this) {
-                if (closed) {
+                if (closed || !wanted.getAsBoolean()) {
                     evicted = spare;
                 } else {
                     prepared.put(session, spare);
