@@ -118,6 +118,24 @@ class IsolationTest {
     }
 
     @Test
+    void aSharedWorkingDirectoryKeepsTheSystemReadOnlyForARootJvm(@TempDir Path shared) {
+        assumeSandbox();
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "the JVM does not run as root");
+        // the workers stay on uid 0 (no user of their own for a shared directory): they hold no
+        // capability, so the read-only system cannot be remounted (it once could)
+        try (Interpreter sharing = Interpreter.builder().workingDirectory(shared).build()) {
+            ExecutionResult r = sharing.run("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                    + "print([l.split()[1] for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapBnd'))])\n"
+                    + "print(libc.mount(b'none', b'/', None, 32 | 4096, None))\n"
+                    + "open('written.txt', 'w').write('ok')\nprint(open('written.txt').read())");
+            assertThat(r.output()).isEqualTo("['0000000000000000', '0000000000000000']\n-1\nok\n");
+            assertThat(shared.resolve("written.txt")).hasContent("ok");
+            ExecutionResult system = sharing.run("open('/usr/pyexec4j-test', 'w')");
+            assertThat(system.excType()).isIn("PermissionError", "OSError");
+        }
+    }
+
+    @Test
     void multiprocessingHasItsSharedMemoryPrivateToTheSession() {
         assumeSandbox();
         // locks, queues and pools take POSIX semaphores and shared memory from /dev/shm

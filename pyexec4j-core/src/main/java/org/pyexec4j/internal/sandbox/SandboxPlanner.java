@@ -60,6 +60,7 @@ public final class SandboxPlanner {
         if (sandbox && !workerUsers) {
             notEnforced.add(machine.root()
                     ? "per-session users: the working directory is shared by all sessions, so they share a user"
+                            + " (uid 0 without any capability) and can signal each other and the engine's processes"
                     : "per-session users and /tmp: the JVM is not root, so the sessions of one Interpreter share a user,"
                             + " a /tmp and a PID namespace (use one Interpreter per tenant)");
         }
@@ -103,6 +104,10 @@ public final class SandboxPlanner {
         options.put("memory_cgroup", memoryCgroup == null ? null : memoryCgroup.toString());
         if (workerUsers) {
             options.put("confine", Map.of("sessions_root", sessionsRoot.toString()));
+        } else if (sandbox && machine.root()) {
+            // a shared working directory keeps the workers on the JVM's uid 0: they drop every
+            // capability instead (no remounting the read-only system, no kernel modules, ...)
+            options.put("drop_capabilities", true);
         }
         List<String> prefix = sandbox
                 ? bubblewrap(machine.bwrap(), request, python, runtimeDir, sessionsRoot,
