@@ -2129,6 +2129,18 @@ PR_CAPBSET_DROP = 24
 _CAPABILITY_VERSION_3 = 0x20080522
 
 
+def _reseed_preloaded():
+    """A fork copies the random state of a module preloaded in the zygote: each fresh state
+    draws its own numbers, as a new process importing it would (Python's random module is
+    reseeded by Python itself; numpy's global generator is not)."""
+    np_random = sys.modules.get("numpy.random")
+    if np_random is not None:
+        try:
+            np_random.seed()
+        except Exception:  # noqa: S110 - an odd numpy: its numbers stay as they are
+            pass
+
+
 def _drop_capabilities():
     """Root without a single capability, for good: the bounding set emptied (an exec gains
     none back) and the process's own sets cleared. For workers that stay on uid 0 in the
@@ -2527,6 +2539,7 @@ class Zygote:
         try:
             signal.set_wakeup_fd(-1)
             _SPAWNED[0] = False  # the zygote's forks are not this worker's children
+            _reseed_preloaded()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             for fd in (self.sigchld_r, self.sigchld_w, self.commands, self.replies.fileno()):
