@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.pyexec4j.ExecutionResult;
 import org.pyexec4j.Interpreter;
 import org.pyexec4j.PyExec4jException;
@@ -131,7 +132,13 @@ final class RunCommand implements Callable<Integer> {
                 Runtime.getRuntime().halt(ExitStatus.INTERRUPTED);
             }
         })) {
-            return py.run(request);
+            ExecutionResult result = py.run(request);
+            while (presses.get() > 1) {
+                // the second Ctrl-C's thread is closing everything and then exits with 130: this
+                // thread must not exit first, with the closed run's status, cutting that short
+                LockSupport.park();
+            }
+            return result;
         } catch (PyExec4jException e) {
             throw new CliException(EngineOptions.oneLine(e.getMessage()), ExitStatus.ENGINE_FAILURE);
         }
@@ -176,11 +183,14 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             throw new CliException("cannot read " + name + ": " + EngineOptions.oneLine(e.getMessage()));
         }
+        // a UTF-8 byte order mark starts the file, not its code, as python3 reads a script
+        int start = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF
+                ? 3 : 0;
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
+                    .decode(ByteBuffer.wrap(bytes, start, bytes.length - start))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new CliException(name + " is not UTF-8 text: save it as UTF-8");

@@ -75,6 +75,15 @@ class RunCommandTest {
     }
 
     @Test
+    void aScriptWithAByteOrderMarkRunsAsWithPython3() throws IOException {
+        Path bom = dir.resolve("bom.py");
+        Files.write(bom, ("\uFEFFprint('after the mark')").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        CliRunner.Outcome r = CliRunner.run("run", bom.toString());
+        assertThat(r.status()).as("%s", r).isZero();
+        assertThat(r.out()).isEqualTo("after the mark\n");
+    }
+
+    @Test
     void jsonPrintsTheWholeResultOnlyAndKeepsTheExitStatus() throws IOException {
         CliRunner.Outcome r = CliRunner.run("run", "--json", script("print('hi')\n{}['k']").toString());
         assertThat(r.status()).as("%s", r).isEqualTo(1);
