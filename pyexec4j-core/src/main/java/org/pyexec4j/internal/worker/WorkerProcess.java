@@ -19,7 +19,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.StdStream;
@@ -92,6 +91,8 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         final CompletableFuture<RunOutcome> outcome;
         final CompletableFuture<WorkerMessage.Done> done = new CompletableFuture<>();
         volatile boolean killedAfterGrace;
+        /** What comes next past the limit: the interrupt from outside, or the kill. */
+        volatile Deadlines.Pending deadline;
 
         ActiveRun(long id, OutputRecorder recorder, RawPair pair, RawStream out, RawStream err, long startNanos,
                   CompletableFuture<RunOutcome> outcome) {
@@ -280,17 +281,12 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         }
         // the worker interrupts the code at its limit itself; a moment later, should the code keep
         // the worker's own thread from doing it, the zygote does; past limit + grace, kill it
-        AtomicReference<Deadlines.Pending> deadline = new AtomicReference<>();
-        Duration nudge = spec.grace().compareTo(INTERRUPT_FROM_OUTSIDE_AFTER) > 0 ? INTERRUPT_FROM_OUTSIDE_AFTER : null;
-        deadline.set(nudge == null ? timer.after(spec.timeout().plus(spec.grace()), () -> killAtGrace(run))
-                : timer.after(spec.timeout().plus(nudge), () -> {
-                    if (!run.done.isDone()) {
-                        zygote.interrupt(id);
-                        deadline.set(timer.after(spec.grace().minus(nudge), () -> killAtGrace(run)));
-                    }
-                }));
+        run.deadline = spec.grace().compareTo(INTERRUPT_FROM_OUTSIDE_AFTER) > 0
+                ? timer.after(spec.timeout().plus(INTERRUPT_FROM_OUTSIDE_AFTER),
+                        () -> interruptFromOutside(run, spec.grace().minus(INTERRUPT_FROM_OUTSIDE_AFTER)))
+                : timer.after(spec.timeout().plus(spec.grace()), () -> killAtGrace(run));
         CompletableFuture.anyOf(run.done, controlEnded).whenComplete((over, failure) -> {
-            deadline.get().cancel();
+            run.deadline.cancel();
             if (run.done.isDone()) {
                 endNormally(run);
             } else {
@@ -464,6 +460,15 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         if (key != null && key.isValid() && !raw.atSync()) {
             key.interestOps(SelectionKey.OP_READ);
         }
+    }
+
+    /** A run still going a moment past its limit: SIGINT from the zygote, then the rest of the grace. */
+    private void interruptFromOutside(ActiveRun run, Duration restOfGrace) {
+        if (run.done.isDone()) {
+            return;
+        }
+        zygote.interrupt(id);
+        run.deadline = timer.after(restOfGrace, () -> killAtGrace(run));
     }
 
     private void killAtGrace(ActiveRun run) {
