@@ -83,6 +83,11 @@ public final class EngineOptions {
         return timeout;
     }
 
+    /** Whether the temporary working directories are kept after their sessions end. */
+    public boolean keepsWorkingDirectories() {
+        return keepWorkdir;
+    }
+
     /**
      * Checks the options and starts an interpreter.
      *

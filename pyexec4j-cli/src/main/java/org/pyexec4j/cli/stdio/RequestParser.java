@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -28,6 +29,9 @@ final class RequestParser {
     private static final int MAX_MESSAGE = 300;
     private static final double MAX_TIMEOUT_SECONDS = org.pyexec4j.RunRequest.MAX_TIMEOUT.getSeconds();
 
+    /** For the ids echoed back: as the answer lines' own strings are escaped. */
+    private static final JsonFactory QUOTING = JsonFactory.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+
     private final JsonFactory json;
 
     RequestParser(int maxLineBytes) {
@@ -39,6 +43,9 @@ final class RequestParser {
                 // as the engine's factory (Json.FACTORY): Jackson's own number code, not the JDK's
                 .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
                 .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+                // the lines written with it (ids, output events, errors) stay one line for a
+                // reader that also ends lines at U+2028 and U+2029 (results escape just those)
+                .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
                 .build();
     }
 
@@ -229,7 +236,7 @@ final class RequestParser {
 
     private static String quote(String s) {
         StringWriter w = new StringWriter(s.length() + 2);
-        try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+        try (JsonGenerator g = QUOTING.createGenerator(w)) {
             g.writeString(s);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write a string to memory", e);

@@ -56,7 +56,11 @@ public final class StdioCommand implements Callable<Integer> {
             // said on stderr, the log: a user at a terminal should not think it hangs, and a
             // client may wait for "ready" whether or not it warms up
             PrintStream log = new PrintStream(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8);
-            if (!warmUp.isZero()) {
+            if (!warmUp.isZero() && engine.keepsWorkingDirectories()) {
+                // the warm-up opens and closes sessions by the hundred: each would leave a directory
+                log.println("pyexec4j stdio: ready (no warm-up with --keep-workdir: its sessions would leave"
+                        + " their directories behind)");
+            } else if (!warmUp.isZero()) {
                 log.println("pyexec4j stdio: warming up (at most " + warmUp.toSeconds() + " s; --warm-up 0 skips it)");
                 long start = System.nanoTime();
                 ServerWarmUp.run(py, warmUp, maxLineBytes);

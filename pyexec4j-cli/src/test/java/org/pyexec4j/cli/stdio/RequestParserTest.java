@@ -50,7 +50,8 @@ class RequestParserTest {
     void idsKeepTheirJsonText() throws BadRequest {
         assertThat(parse("{\"id\": 1.50e3, \"op\": \"ping\"}").id().json()).isEqualTo("1.50e3");
         assertThat(parse("{\"id\": -0, \"op\": \"ping\"}").id().json()).isEqualTo("-0");
-        assertThat(parse("{\"id\": \"a\\\"b\\u00e9\", \"op\": \"ping\"}").id().json()).isEqualTo("\"a\\\"b\u00e9\"");
+        // the server's own lines escape what is not ASCII (no reader splits them at U+2028)
+        assertThat(parse("{\"id\": \"a\\\"b\\u00e9\", \"op\": \"ping\"}").id().json()).isEqualTo("\"a\\\"b\\u00E9\"");
     }
 
     @Test

@@ -63,6 +63,10 @@ final class StdioClient implements AutoCloseable {
             while ((line = r.readLine()) != null) {
                 Map<String, Object> obj;
                 try {
+                    if (line.indexOf('\u2028') >= 0 || line.indexOf('\u2029') >= 0) {
+                        // a reader that ends lines at them too (str.splitlines) would cut it
+                        throw new IllegalArgumentException("a raw U+2028 or U+2029");
+                    }
                     obj = TestJson.object(line);
                 } catch (RuntimeException e) {
                     synchronized (this) {

@@ -5,9 +5,13 @@ import static org.pyexec4j.cli.stdio.StdioProtocolTest.body;
 import static org.pyexec4j.cli.stdio.StdioProtocolTest.json;
 import static org.pyexec4j.cli.stdio.StdioProtocolTest.result;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The end of stdin: runs received are finished and answered, nothing is left running, exit 0. */
@@ -66,6 +70,26 @@ class StdioLifecycleTest {
             assertThat(server.junk()).isEmpty();
             for (ProcessHandle p : below) {
                 p.onExit().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void keptWorkingDirectoriesAreLoggedAndTheWarmUpLeavesNone() throws Exception {
+        try (StdioClient server = new StdioClient("--keep-workdir", "--warm-up", "5")) {
+            server.send("{\"id\": 1, \"session\": \"kept\", \"code\": "
+                    + json("import os\nopen('left.txt', 'w').write('x')\nprint(os.getcwd())") + "}");
+            Path dir = Path.of(body(result(server.answer(1))).strip());
+            server.endInput();
+            assertThat(server.waitForExit()).isZero();
+            assertThat(dir.resolve("left.txt")).as("kept after the session ended").exists();
+            assertThat(server.stderrTail()).contains("session 'kept' works in " + dir)
+                    .contains("no warm-up with --keep-workdir");
+            try (Stream<Path> siblings = Files.list(dir.getParent())) {
+                assertThat(siblings).as("the only session's directory, none of a warm-up's").containsExactly(dir);
+            }
+            try (Stream<Path> all = Files.walk(dir.getParent())) {
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

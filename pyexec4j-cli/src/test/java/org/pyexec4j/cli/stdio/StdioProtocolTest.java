@@ -135,6 +135,19 @@ class StdioProtocolTest {
     }
 
     @Test
+    void lineAndParagraphSeparatorsAreEscapedInEveryAnswerLine() {
+        // raw, they are valid JSON, but a client that splits lines as str.splitlines() does
+        // would cut the line in two (the client here counts such a line as junk)
+        String code = "import sys\nprint('a\\u2028b', flush=True)\nprint('c\\u2029d', file=sys.stderr, flush=True)\n"
+                + "raise ValueError('e\\u2028f')";
+        server.send("{\"id\": \"sep\\u2028\", \"session\": \"separators\", \"stream\": true, \"code\": " + json(code) + "}");
+        Map<String, Object> result = result(server.answer("sep\u2028"));
+        assertThat(body(result)).startsWith("a\u2028b\nc\u2029d\n").contains("ValueError: e\u2028f");
+        assertThat(server.linesFor("sep\u2028")).hasSizeGreaterThan(1); // the output events too
+        assertThat(server.junk()).isEmpty();
+    }
+
+    @Test
     void withoutStreamNoEventsAreSent() {
         server.send(run("ne1", "nostream", "print('a'); print('b')", true));
         server.answer("ne1");

@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A session's working directory: the configured one, or a temporary one it owns. */
 final class SessionDirectory implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionDirectory.class);
     private final Path path;
     private final boolean owned;
 
@@ -28,7 +31,11 @@ final class SessionDirectory implements AutoCloseable {
             if (safe.length() > 40) {
                 safe = safe.substring(0, 40);
             }
-            return new SessionDirectory(Files.createTempDirectory(root, "pyexec4j-" + safe + "-"), !keep);
+            Path dir = Files.createTempDirectory(root, "pyexec4j-" + safe + "-");
+            if (keep) { // kept to be looked at afterwards: where, is said once
+                LOG.info("session '{}' works in {}, kept after the session ends", session, dir);
+            }
+            return new SessionDirectory(dir, !keep);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary working directory for session '" + session
                     + "' in " + root + ": " + e.getMessage(), e);

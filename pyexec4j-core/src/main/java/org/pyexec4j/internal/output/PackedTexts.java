@@ -43,6 +43,14 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
         JSON_ESCAPES['\\'] = "\\\\".getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** U+2028 and U+2029 in UTF-8: E2 80 A8 and E2 80 A9. */
+    private static final byte SEPARATOR_LEAD = (byte) 0xE2;
+    private static final byte SEPARATOR_MIDDLE = (byte) 0x80;
+    private static final byte LINE_SEPARATOR_LAST = (byte) 0xA8;
+    private static final byte PARAGRAPH_SEPARATOR_LAST = (byte) 0xA9;
+    private static final byte[] LINE_SEPARATOR = "\\u2028".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PARAGRAPH_SEPARATOR = "\\u2029".getBytes(StandardCharsets.US_ASCII);
+
     private final byte[] utf8;
     private final int[] starts;
     private final int[] ends;
@@ -135,7 +143,8 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
         boolean any = false;
         // one pass over the bytes, a NUL closing the write it ends (a run of them, empty
         // writes, makes none): no loop per write, which 400 000 short writes made the cost
-        for (byte b : utf8) {
+        for (int i = 0; i < utf8.length; i++) {
+            byte b = utf8[i];
             if (n >= JSON_PIECE) {
                 writePiece(g, piece, n, first);
                 first = false;
@@ -157,6 +166,11 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
                 any = true;
             }
             byte[] escape = b >= 0 ? JSON_ESCAPES[b] : null;
+            if (b == SEPARATOR_LEAD && i + 2 < utf8.length && utf8[i + 1] == SEPARATOR_MIDDLE
+                    && (utf8[i + 2] == LINE_SEPARATOR_LAST || utf8[i + 2] == PARAGRAPH_SEPARATOR_LAST)) {
+                escape = utf8[i + 2] == LINE_SEPARATOR_LAST ? LINE_SEPARATOR : PARAGRAPH_SEPARATOR;
+                i += 2; // as LineSafeEscapes does for the generator's own strings
+            }
             if (escape == null) {
                 piece[n++] = b;
             } else {

@@ -1,6 +1,7 @@
 package org.pyexec4j.internal.wire;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -25,7 +26,8 @@ import java.util.Map;
  * (a tenth of a core in the harness's 8-session workload).
  */
 public final class Json {
-    public static final JsonFactory FACTORY = JsonFactory.builder()
+    public static final JsonFactory FACTORY = new JsonFactoryBuilder()
+            .characterEscapes(LineSafeEscapes.INSTANCE)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength(Integer.MAX_VALUE)
                     .maxNestingDepth(1000)

@@ -10,21 +10,36 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.pyexec4j.internal.wire.Json;
 
 /** Packed writes: split at NULs, empty ones left out, and JSON that stays valid whatever the bytes. */
 class PackedTextsTest {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = Json.FACTORY;
 
     @Test
     void wellFormedBytesGiveTheSameJsonAsTheirTexts() throws IOException {
         PackedTexts packed = PackedTexts.split("a\"\\\n\0\0\u00e9\u2028\0\uD83D\uDE00\0".getBytes(StandardCharsets.UTF_8));
         assertThat(packed).containsExactly("a\"\\\n", "\u00e9\u2028", "\uD83D\uDE00");
         assertThat(packed.utf8Length()).isEqualTo(4 + 5 + 4);
-        assertThat(fromBytes(packed)).isEqualTo(fromTexts(packed)).isEqualTo("[\"a\\\"\\\\\\n\",\"\u00e9\u2028\",\"\uD83D\uDE00\"]");
+        assertThat(fromBytes(packed)).isEqualTo(fromTexts(packed)).isEqualTo("[\"a\\\"\\\\\\n\",\"\u00e9\\u2028\",\"\uD83D\uDE00\"]");
         // empty writes first, between and last make no strings
         PackedTexts sparse = PackedTexts.split("\0\0x\0\0\0y\0".getBytes(StandardCharsets.UTF_8));
         assertThat(sparse).containsExactly("x", "y");
         assertThat(fromBytes(sparse)).isEqualTo(fromTexts(sparse)).isEqualTo("[\"x\",\"y\"]");
+    }
+
+    @Test
+    void lineAndParagraphSeparatorsAreEscapedSoNoReaderSplitsTheLine() throws IOException {
+        // U+2027 and U+202A share their first two bytes; a separator's bytes cut short stay as they are
+        String text = "a\u2028b\u2029c\u2027\u202A";
+        PackedTexts packed = PackedTexts.split((text + "\0\u2028\0\u2029").getBytes(StandardCharsets.UTF_8));
+        assertThat(packed).containsExactly(text, "\u2028", "\u2029");
+        String json = fromBytes(packed);
+        assertThat(json).isEqualTo(fromTexts(packed))
+                .isEqualTo("[\"a\\u2028b\\u2029c\u2027\u202A\",\"\\u2028\",\"\\u2029\"]")
+                .doesNotContain("\u2028", "\u2029");
+        PackedTexts cutShort = PackedTexts.split(new byte[] {'x', (byte) 0xE2, (byte) 0x80});
+        assertThat(fromBytes(cutShort)).isEqualTo(fromTexts(cutShort));
     }
 
     @Test
