@@ -99,7 +99,7 @@ class WorkerDeathTest {
         ExecutionResult next = py.run(RunRequest.of("print('lost' in globals())").inSession("d-audit")
                 .withTimeout(Duration.ofSeconds(60)));
         assertThat(next.ending()).isNotIn(Ending.TIMED_OUT, Ending.KILLED_AFTER_GRACE);
-        assertThat(next.stateKept()).isFalse();
+        assertSaysTheEngineFailed(next, "RuntimeError: hook ");
         ExecutionResult after = py.run(RunRequest.of("print('lost' in globals())").inSession("d-audit"));
         assertThat(after.output()).endsWith("False\n");
         py.closeSession("d-audit");
@@ -127,17 +127,47 @@ class WorkerDeathTest {
 
     @Test
     void whatTheEngineNeedsTakenByTheCodeIsSaid() {
-        // a directory the worker cannot enter (not as root): the engine fails before the next
-        // run's code, and its result says in what
-        ExecutionResult r = py.run(RunRequest.of("import os\nos.chmod('.', 0)\nprint(os.access('.', os.X_OK))")
-                .inSession("d-engine"));
+        // the engine's own call between runs fails: the next run's result says in what
+        py.run(RunRequest.of("import os\nkept = 1\nos.chdir = None").inSession("d-engine"));
+        ExecutionResult next = py.run(RunRequest.of("print('kept' in globals())").inSession("d-engine"));
+        assertSaysTheEngineFailed(next, "TypeError: 'NoneType' object is not callable");
+        assertThat(py.run(RunRequest.of("print('again')").inSession("d-engine")).output()).endsWith("again\n");
+    }
+
+    /**
+     * The engine failed as it prepared the next run, and its process ended: the next run says
+     * so, and what failed, whether it was sent before the process ended (the run ends with
+     * it) or after (it runs in a fresh state).
+     */
+    private static void assertSaysTheEngineFailed(ExecutionResult next, String failure) {
+        if (next.ending() == Ending.EXITED) {
+            assertThat(next.output()).contains("[pyexec4j: the engine failed in the Python process: " + failure)
+                    .contains("the session's state was lost");
+            assertThat(next.stateKept()).isFalse();
+        } else {
+            assertThat(next.output()).startsWith("[pyexec4j: the session's Python process ended after its last run"
+                    + " (the engine failed in it: " + failure).contains("this run starts in a fresh interpreter state")
+                    .endsWith("False\n");
+        }
+    }
+
+    @Test
+    void aDirectoryTheCodeClosedToItselfIsOpenedAgainAndTheStateKept() {
+        // not as root, which permissions do not hold for; the reference's next run failed
+        ExecutionResult r = py.run(RunRequest.of("import os\nkept = 1\nos.chmod('.', 0)\nprint(os.access('.', os.X_OK))")
+                .inSession("d-closed"));
         Assumptions.assumeTrue(r.output().equals("False\n"), "permissions do not hold for this user: " + r.output());
-        ExecutionResult next = py.run(RunRequest.of("print('next')").inSession("d-engine"));
-        assertThat(next.ending()).isEqualTo(Ending.EXITED);
-        assertThat(next.output()).contains("[pyexec4j: the engine failed in the Python process: PermissionError:")
-                .contains("the session's state was lost");
-        assertThat(py.run(RunRequest.of("import os\nos.chmod('.', 0o755)\nprint('again')")
-                .inSession("d-engine")).output()).endsWith("again\n");
+        ExecutionResult next = py.run(RunRequest.of("import os\nprint(kept, oct(os.stat('.').st_mode & 0o777))")
+                .inSession("d-closed"));
+        assertThat(next.ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(next.output()).isEqualTo("1 0o700\n");
+    }
+
+    @Test
+    void aSysPathTheCodeReplacedLeavesTheEngineWorking() {
+        py.run(RunRequest.of("import sys\nkept = 2\nsys.path = None").inSession("d-path"));
+        ExecutionResult next = py.run(RunRequest.of("print(kept)").inSession("d-path"));
+        assertThat(next.output()).isEqualTo("2\n");
     }
 
     @Test

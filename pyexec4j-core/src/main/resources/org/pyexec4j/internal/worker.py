@@ -883,6 +883,12 @@ def _link_open_file(fd, path):
     os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
 
 
+def _give_owner_access(path):
+    """Adds read, write and search for the owner to a directory's permissions: all this
+    process may change of a directory it owns, and all it needs."""
+    os.chmod(path, os.stat(path).st_mode & 0o7777 | 0o700)
+
+
 def _inode(fd):
     st = os.fstat(fd)
     return st.st_dev, st.st_ino
@@ -1805,10 +1811,17 @@ class Worker:
         self._restore_fds()
         if self.workdir != workdir:
             self._enter_session(workdir, uid)
-        os.chdir(self.workdir)
-        if self.workdir not in sys.path:
+        try:
+            os.chdir(self.workdir)
+        except PermissionError:
+            # the code took its own directory's permissions away (os.chmod('.', 0)): this
+            # process, its owner, takes its own back, and the session goes on
+            _give_owner_access(self.workdir)
+            os.chdir(self.workdir)
+        if isinstance(sys.path, list) and self.workdir not in sys.path:
             # last, as the reference's process appends it: a file of the code named like a
             # module of the standard library or of site-packages does not hide that module
+            # (a sys.path the code replaced with something else is the code's to live with)
             sys.path.append(self.workdir)
         if self.module is None:
             self.module = self._fresh_module()
@@ -2536,6 +2549,7 @@ class Zygote:
     def become_worker(self, msg):
         code = 70
         log = 2
+        worker = None
         try:
             signal.set_wakeup_fd(-1)
             _SPAWNED[0] = False  # the zygote's forks are not this worker's children
@@ -2566,10 +2580,13 @@ class Zygote:
                 _OS_WRITE(log, f"worker {msg.get('id')} failed: {failure}\n{traceback.format_exc()}".encode("utf-8", "replace"))
             except Exception:
                 pass
-            try:  # and the run's stderr, if one is going: its result says why the process ended
-                _OS_WRITE(2, f"\n[pyexec4j: the engine failed in the Python process: {failure}]\n".encode("utf-8", "replace"))
+            try:  # the host's last word of it: the result of the run going on, or of the next, says it
+                worker.control.send({"t": "failed", "error": failure})
             except Exception:
-                pass
+                try:  # else the stderr of the run going on, if one is
+                    _OS_WRITE(2, f"\n[pyexec4j: the engine failed in the Python process: {failure}]\n".encode("utf-8", "replace"))
+                except Exception:
+                    pass
         finally:
             # the real one: the hook the zygote put in its place flushes first, which code
             # that broke the engine (an audit hook that raises) can make raise too; a forked

@@ -17,6 +17,7 @@ import org.pyexec4j.StdStream;
 import org.pyexec4j.internal.output.OutputRecorder;
 import org.pyexec4j.internal.result.LimitHit;
 import org.pyexec4j.internal.result.ResultAssembler;
+import org.pyexec4j.internal.wire.ZygoteMessage;
 import org.pyexec4j.internal.worker.RunOutcome;
 import org.pyexec4j.internal.worker.RunSpec;
 import org.pyexec4j.internal.worker.WorkerProcess;
@@ -105,6 +106,12 @@ final class Session implements AutoCloseable {
             WorkerProcess w = worker;
             if (!request.reset() && w != null && w.isUsable()) {
                 return runOn(w, request, false);
+            }
+            if (w != null && !w.isUsable() && lostStateNote == null) {
+                // it ended after its last run's result (the code broke what the engine needs
+                // between runs): the run that would have kept its state says so
+                lostStateNote = "[pyexec4j: the session's Python process ended after its last run ("
+                        + endedBecause(w) + "); this run starts in a fresh interpreter state]\n";
             }
             WorkerProcess spare = engine.preparedWorker(spareKey());
             if (spare == null) {
@@ -261,6 +268,10 @@ final class Session implements AutoCloseable {
             return ResultAssembler.cutOff(outcome.exit(), recorder.finish(limit), timeout, outcome.wall());
         }
         String death = ResultAssembler.describeDeath(outcome.exit());
+        if (outcome.engineFailure() != null) {
+            recorder.record(StdStream.STDERR, "\n[pyexec4j: the engine failed in the Python process: "
+                    + outcome.engineFailure() + "]\n");
+        }
         if (outcome.breach() != null) {
             // the engine ended it: say why, not only the signal it ended it with
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the Python process's control connection carried "
@@ -271,6 +282,14 @@ final class Session implements AutoCloseable {
         lostStateNote = "[pyexec4j: the previous run ended the Python process (" + death
                 + "); this run starts in a fresh interpreter state]\n";
         return ResultAssembler.died(outcome.exit(), recorder.finish(limit), timeout, outcome.wall());
+    }
+
+    private static String endedBecause(WorkerProcess w) {
+        if (w.engineFailure() != null) {
+            return "the engine failed in it: " + w.engineFailure();
+        }
+        ZygoteMessage.Exited exit = w.exitIfKnown();
+        return exit == null ? "nothing said why" : ResultAssembler.describeDeath(exit);
     }
 
     /**

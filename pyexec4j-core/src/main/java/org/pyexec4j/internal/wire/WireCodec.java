@@ -45,6 +45,10 @@ public final class WireCodec {
             }
             case "done":
                 return readDone(o);
+            case "failed": {
+                String error = o.string("error");
+                return new WorkerMessage.Failed(error == null ? "(not said)" : error);
+            }
             case "skip": {
                 Long bytes = o.longInteger("bytes");
                 if (bytes == null || bytes < 0) {

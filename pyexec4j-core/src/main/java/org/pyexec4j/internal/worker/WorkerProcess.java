@@ -63,6 +63,8 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private volatile boolean closed;
     /** Why the control connection was broken off, when what came over it was not the protocol. */
     private volatile String breach;
+    /** What failed in the worker's own code as it ended, as it said; null if nothing did. */
+    private volatile String engineFailure;
     /** Lines the worker has not taken all of yet, in order; done when there are none. */
     private CompletableFuture<Void> sending = CompletableFuture.completedFuture(null); // guarded by this
     /**
@@ -143,6 +145,19 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
             w.close();
             throw new PyExec4jException("interrupted while starting Python worker " + id, e);
         }
+    }
+
+    /**
+     * What failed in the worker's own code as it ended, between runs or in one (code that
+     * broke something the engine uses), as the worker said; {@code null} if nothing did.
+     */
+    public String engineFailure() {
+        return engineFailure;
+    }
+
+    /** How the process ended, when the zygote has said so already; else null. */
+    public ZygoteMessage.Exited exitIfKnown() {
+        return zygote.exitOf(id).getNow(null);
     }
 
     /** Whether the worker can take another run. */
@@ -337,7 +352,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         run.err.finish();
         active = null;
         pairs.remove(run.id, run.pair);
-        run.outcome.complete(new RunOutcome(done, run.killedAfterGrace, exit, breach,
+        run.outcome.complete(new RunOutcome(done, run.killedAfterGrace, exit, breach, engineFailure,
                 Duration.ofNanos(System.nanoTime() - run.startNanos)));
     }
 
@@ -363,6 +378,8 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         try {
             if (m instanceof WorkerMessage.Ready r) {
                 ready.complete(r);
+            } else if (m instanceof WorkerMessage.Failed f) {
+                engineFailure = f.error();
             } else if (m instanceof WorkerMessage.Output frame) {
                 if (run == null) {
                     return;
