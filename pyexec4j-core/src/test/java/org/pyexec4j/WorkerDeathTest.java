@@ -6,6 +6,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A worker that dies gives a result, and its session goes on in a fresh state. */
@@ -44,12 +46,67 @@ class WorkerDeathTest {
         ExecutionResult r = py.run(RunRequest.of("import os\nfor fd in range(3, 64):\n    try:\n"
                 + "        os.write(fd, b'garbage\\n')\n    except OSError:\n        pass\nprint('wrote')").inSession("d-control"));
         assertThat(r.stateKept()).isFalse();
-        assertThat(r.ending()).isIn(Ending.EXITED, Ending.CRASHED);
+        // the engine ended it: not an exit of the code's, whatever status the process ended with
+        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(r.excType()).isEqualTo("WorkerCrashed");
+        assertThat(r.excInfo().args()).singleElement().asString().startsWith("the engine ended the Python process");
         assertThat(r.output()).contains("control connection carried a line that is not a message")
                 .contains("the session's state was lost");
         ExecutionResult next = py.run(RunRequest.of("print('state' in globals())").inSession("d-control"));
         assertThat(next.output()).contains("fresh interpreter state").endsWith("False\n");
         py.closeSession("d-control");
+    }
+
+    @Test
+    void aControlLineOfMillionsOfValuesIsRefusedNotBuilt() {
+        // a worker's frames hold at most 131 072 writes: 3 million one-letter strings (12 MB)
+        // written to the control connection break it off before they are made into objects
+        ExecutionResult r = py.run(RunRequest.of(String.join("\n",
+                "import os, stat",
+                "line = b'{\"t\":\"out\",\"g\":[[1,[' + b'\"a\",' * 3_000_000 + b'\"a\"]]]}\\n'",
+                "for fd in range(3, 64):",
+                "    try:",
+                "        if stat.S_ISSOCK(os.fstat(fd).st_mode) and not os.path.samestat(os.fstat(fd), os.fstat(1)):",
+                "            os.write(fd, line)",
+                "    except OSError:",
+                "        pass")).inSession("d-tokens").withTimeout(Duration.ofSeconds(30)));
+        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(r.output()).contains("control connection carried a line that is not a message");
+        assertThat(py.run(RunRequest.of("print('serving')").inSession("d-tokens")).output()).endsWith("serving\n");
+        py.closeSession("d-tokens");
+    }
+
+    @Test
+    void silentConnectionsToTheEngineSocketAreRefusedAndClosedAndKeepNoOneOut() throws Exception {
+        // code can connect to the socket workers announce themselves on (its path is in the
+        // worker's command line): past a few dozen silent ones of its user they are refused at
+        // once, the rest closed within seconds; another session's new worker connects meanwhile
+        CompletableFuture<ExecutionResult> holder = py.runAsync(RunRequest.of(String.join("\n",
+                "import json, socket, time",
+                "path = json.loads(open('/proc/self/cmdline').read().split(chr(0))[2])['socket']",
+                "socks = []",
+                "for i in range(150):",
+                "    c = socket.socket(socket.AF_UNIX)",
+                "    c.connect(path)",
+                "    socks.append(c)",
+                "def closed(c):",
+                "    c.settimeout(0.5)",
+                "    try:",
+                "        return c.recv(1) == b''",
+                "    except (socket.timeout, OSError) as e:",
+                "        return isinstance(e, ConnectionResetError)",
+                "time.sleep(1)",
+                "print('refused', sum(map(closed, socks)) >= 80)",
+                "time.sleep(6)",
+                "print('closed later', all(map(closed, socks)))")).inSession("d-socket")
+                .withTimeout(Duration.ofSeconds(60)));
+        Thread.sleep(1500);
+        assertThat(py.run(RunRequest.of("print('fresh')").inSession("d-socket-other")).output()).isEqualTo("fresh\n");
+        assertThat(holder.get(60, TimeUnit.SECONDS).output()).isEqualTo("refused True\nclosed later True\n");
+        assertThat(py.run(RunRequest.of("print('fresh')").inSession("d-socket-third")).output()).isEqualTo("fresh\n");
+        py.closeSession("d-socket");
+        py.closeSession("d-socket-other");
+        py.closeSession("d-socket-third");
     }
 
     @Test

@@ -80,7 +80,7 @@ public final class Engine implements AutoCloseable {
     private final Thread atExit;
 
     private Engine(EngineConfig config, PythonLocator.ResolvedPython python, EngineDirectories dirs,
-                   SandboxPlan plan, ChannelServer server, WorkerIo io, String prefix) {
+                   SandboxPlan plan, ChannelServer server, WorkerIo io, Deadlines timer, String prefix) {
         this.config = config;
         this.dirs = dirs;
         this.sessionsRoot = dirs.sessionsRoot();
@@ -96,7 +96,7 @@ public final class Engine implements AutoCloseable {
         // sessions starts many, which end after 10 s idle, not the JDK's cached pool's minute
         this.background = new ThreadPoolExecutor(0, Integer.MAX_VALUE, BACKGROUND_IDLE.toSeconds(), TimeUnit.SECONDS,
                 new SynchronousQueue<>(), named(prefix + "-background"));
-        this.timer = new Deadlines(prefix + "-deadlines");
+        this.timer = timer;
         this.pool = new WorkerPool(SPARE_WORKERS, this::startWorker, background);
         this.atExit = new Thread(this::close, prefix + "-at-exit");
         try {
@@ -121,16 +121,21 @@ public final class Engine implements AutoCloseable {
             throw e;
         }
         ChannelServer server;
-        WorkerIo io;
+        WorkerIo io = null;
+        Deadlines timer = new Deadlines(prefix + "-deadlines");
         try {
             io = new WorkerIo(prefix + "-io");
-            server = ChannelServer.open(runtime.resolve("s"), io);
+            server = ChannelServer.open(runtime.resolve("s"), io, timer);
             if (plan.report().workerUsers()) {
                 // workers that run as their own users connect here too; the secret keeps others out
                 Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx--x--x"));
                 Files.setPosixFilePermissions(runtime.resolve("s"), PosixFilePermissions.fromString("rw-rw-rw-"));
             }
         } catch (IOException e) {
+            timer.close();
+            if (io != null) {
+                io.close();
+            }
             plan.close();
             dirs.remove(false);
             throw new PyExec4jException("cannot open the worker socket in " + runtime + ": " + e.getMessage(), e);
@@ -139,7 +144,7 @@ public final class Engine implements AutoCloseable {
             LOG.warn("isolation {} is not possible here; running with {}: {}", plan.report().requested(),
                     plan.report().level(), String.join("; ", plan.report().notEnforced()));
         }
-        Engine engine = new Engine(config, python, dirs, plan, server, io, prefix);
+        Engine engine = new Engine(config, python, dirs, plan, server, io, timer, prefix);
         try {
             engine.zygote();
             if (config.ipythonTracebacks() && !engine.ipython) {

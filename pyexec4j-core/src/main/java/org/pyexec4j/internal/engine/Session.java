@@ -265,18 +265,23 @@ final class Session implements AutoCloseable {
             // connection closes says 0, one killed says 9): the same result either way
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the session was closed while the code ran, and its"
                     + " Python process ended; the session's state was lost]\n");
-            return ResultAssembler.cutOff(outcome.exit(), recorder.finish(limit), timeout, outcome.wall());
+            return ResultAssembler.endedByHost(outcome.exit(), "the session was closed while the code ran",
+                    recorder.finish(limit), timeout, outcome.wall());
+        }
+        if (outcome.breach() != null) {
+            // the engine ended it: say why, not only the status it ended with
+            recorder.record(StdStream.STDERR, "\n[pyexec4j: the Python process's control connection carried "
+                    + outcome.breach() + ", not the engine's protocol (code that writes to that connection's"
+                    + " descriptor does this), so the engine ended the process; the session's state was lost]\n");
+            lostStateNote = "[pyexec4j: the engine ended the previous run's Python process (its control connection"
+                    + " broke the protocol); this run starts in a fresh interpreter state]\n";
+            return ResultAssembler.endedByHost(outcome.exit(), "the engine ended the Python process: its control"
+                    + " connection carried " + outcome.breach(), recorder.finish(limit), timeout, outcome.wall());
         }
         String death = ResultAssembler.describeDeath(outcome.exit());
         if (outcome.engineFailure() != null) {
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the engine failed in the Python process: "
                     + outcome.engineFailure() + "]\n");
-        }
-        if (outcome.breach() != null) {
-            // the engine ended it: say why, not only the signal it ended it with
-            recorder.record(StdStream.STDERR, "\n[pyexec4j: the Python process's control connection carried "
-                    + outcome.breach() + ", not the engine's protocol (code that writes to that connection's"
-                    + " descriptor does this), so the engine ended the process]\n");
         }
         recorder.record(StdStream.STDERR, "\n[pyexec4j: " + death + "; the session's state was lost]\n");
         lostStateNote = "[pyexec4j: the previous run ended the Python process (" + death

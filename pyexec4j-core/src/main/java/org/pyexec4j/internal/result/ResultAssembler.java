@@ -48,13 +48,14 @@ public final class ResultAssembler {
     }
 
     /**
-     * The worker process ended because its session was closed while the code ran: ended by the
-     * host, whatever status it ended with (one that exits as its connection closes says 0).
+     * The worker process ended because the host ended it while the code ran (its session was
+     * closed, its connection broke the protocol): whatever status it ended with (one that exits
+     * as its connection closes says 0), the code did not exit, and {@code why} says what happened.
      */
-    public static ExecutionResult cutOff(ZygoteMessage.Exited exit, OutputRecorder.Recorded out, Duration timeout,
-                                         Duration wall) {
-        return dead("WorkerCrashed", "the session was closed while the code ran", Ending.CRASHED, null,
-                exit == null ? null : exit.signal(), out, timeout, wall);
+    public static ExecutionResult endedByHost(ZygoteMessage.Exited exit, String why, OutputRecorder.Recorded out,
+                                              Duration timeout, Duration wall) {
+        return dead("WorkerCrashed", why, Ending.CRASHED, null, exit == null ? null : exit.signal(), out, timeout,
+                wall);
     }
 
     private static ExecutionResult dead(String excType, String message, Ending ending, Integer code, Integer signal,

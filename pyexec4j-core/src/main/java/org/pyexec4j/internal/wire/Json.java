@@ -31,6 +31,9 @@ public final class Json {
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength(Integer.MAX_VALUE)
                     .maxNestingDepth(1000)
+                    // a worker's largest message, a frame of 131 072 writes, has fewer: code
+                    // writing to its control connection does not get millions of objects made
+                    .maxTokenCount(1 << 20)
                     .build())
             .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(1000).build())
             .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)

@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,36 +25,62 @@ import org.slf4j.LoggerFactory;
  * costs no thread hop. The announcement is a fixed-length line
  * ({@code pyexec4j1 <worker id> <secret> <role> <generation>}, padded), so reading it
  * never takes a byte of what follows.
+ *
+ * <p>Code in a worker can connect to the socket too. A connection that has not announced a
+ * worker within {@link #ANNOUNCE_LIMIT} is closed; at most {@link #MAX_UNANNOUNCED} are open at
+ * once, and {@link #MAX_UNANNOUNCED_PER_USER} of one user's (each session's workers have their
+ * own in the sandbox: code holding connections open keeps only its own session's workers
+ * out); a failed accept (say, the JVM out of descriptors) pauses accepting for a moment, and
+ * never closes the socket.
  */
 public final class ChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
     /** Must equal HELLO_LENGTH in worker.py. */
     static final int HELLO_LENGTH = 128;
+    /** A worker announces itself as it connects: this is ample on a machine under load. */
+    static final Duration ANNOUNCE_LIMIT = Duration.ofSeconds(5);
+    /** A burst of starting workers opens a few each; more unannounced ones than this are refused. */
+    static final int MAX_UNANNOUNCED = 256;
+    static final int MAX_UNANNOUNCED_PER_USER = 64;
+    private static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
 
     private final Path path;
     private final ServerSocketChannel server;
     private final WorkerIo io;
+    private final Deadlines timer;
     private final Map<String, ConnectionSink> expected = new ConcurrentHashMap<>();
+    /** Connections accepted that have not announced a worker yet, in all and by user; on the IO thread only. */
+    private int unannounced;
+    private final Map<String, Integer> unannouncedBy = new HashMap<>();
     private volatile boolean closed;
 
-    private ChannelServer(Path path, ServerSocketChannel server, WorkerIo io) {
+    private ChannelServer(Path path, ServerSocketChannel server, WorkerIo io, Deadlines timer) {
         this.path = path;
         this.server = server;
         this.io = io;
+        this.timer = timer;
     }
 
-    public static ChannelServer open(Path path, WorkerIo io) throws IOException {
+    public static ChannelServer open(Path path, WorkerIo io, Deadlines timer) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
-        ChannelServer cs = new ChannelServer(path, server, io);
+        ChannelServer cs = new ChannelServer(path, server, io, timer);
         io.register(server, SelectionKey.OP_ACCEPT, new WorkerIo.Handler() {
             @Override
-            public boolean onReady(SelectionKey key) throws IOException {
-                SocketChannel ch;
-                while ((ch = server.accept()) != null) {
+            public boolean onReady(SelectionKey key) {
+                while (true) {
+                    SocketChannel ch;
+                    try {
+                        ch = server.accept();
+                    } catch (IOException e) {
+                        cs.pauseAccepting(key, e);
+                        return true;
+                    }
+                    if (ch == null) {
+                        return true;
+                    }
                     cs.handshake(ch);
                 }
-                return true;
             }
 
             @Override
@@ -75,9 +104,53 @@ public final class ChannelServer implements AutoCloseable {
         expected.remove(workerId);
     }
 
+    /**
+     * On the IO thread: accepting failed (most likely no descriptor is left; code that holds
+     * connections open is closed by ANNOUNCE_LIMIT): accept again in a moment, not in a busy loop.
+     */
+    private void pauseAccepting(SelectionKey key, IOException e) {
+        LOG.warn("cannot accept a worker connection on {} ({}); trying again in {} ms", path, e.toString(),
+                ACCEPT_PAUSE.toMillis());
+        key.interestOps(0);
+        timer.after(ACCEPT_PAUSE, () -> io.execute(() -> {
+            if (key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        }));
+    }
+
+    /** On the IO thread: reads the announcement of a connection just accepted. */
     private void handshake(SocketChannel ch) {
+        String user = peerUser(ch);
+        if (unannounced >= MAX_UNANNOUNCED || unannouncedBy.getOrDefault(user, 0) >= MAX_UNANNOUNCED_PER_USER) {
+            LOG.debug("refused a connection of user {} on {}: {} have not announced a worker yet", user, path,
+                    unannounced);
+            closeQuietly(ch);
+            return;
+        }
+        unannounced++;
+        unannouncedBy.merge(user, 1, Integer::sum);
         ByteBuffer hello = ByteBuffer.allocate(HELLO_LENGTH);
-        io.register(ch, SelectionKey.OP_READ, new WorkerIo.Handler() {
+        WorkerIo.Handler reader = new WorkerIo.Handler() {
+            private boolean counted = true;
+            private SelectionKey key;
+            private Deadlines.Pending limit;
+
+            @Override
+            public void onRegistered(SelectionKey key) {
+                this.key = key;
+                limit = timer.after(ANNOUNCE_LIMIT, () -> io.execute(this::giveUp));
+            }
+
+            /** On the IO thread, at the limit: closed unless it announced a worker meanwhile. */
+            private void giveUp() {
+                if (counted) {
+                    key.cancel();
+                    closeQuietly(ch);
+                    onClosed();
+                }
+            }
+
             @Override
             public boolean onReady(SelectionKey key) throws IOException {
                 if (ch.read(hello) < 0) {
@@ -87,17 +160,44 @@ public final class ChannelServer implements AutoCloseable {
                     return true;
                 }
                 key.interestOps(0);
-                if (!dispatch(new String(hello.array(), StandardCharsets.US_ASCII).trim(), ch)) {
-                    return false;
-                }
-                return true;
+                announced();
+                return dispatch(new String(hello.array(), StandardCharsets.US_ASCII).trim(), ch);
             }
 
             @Override
             public void onClosed() {
-                // a refused or broken announcement
+                announced(); // a refused, broken or silent announcement
             }
-        });
+
+            private void announced() {
+                if (counted) {
+                    counted = false;
+                    unannounced--;
+                    unannouncedBy.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null);
+                    if (limit != null) {
+                        limit.cancel();
+                    }
+                }
+            }
+        };
+        io.register(ch, SelectionKey.OP_READ, reader);
+    }
+
+    /** The connecting process's user, as the kernel says; "?" where it cannot. */
+    private static String peerUser(SocketChannel ch) {
+        try {
+            return ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "?";
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.debug("closing a refused connection: {}", e.toString());
+        }
     }
 
     private boolean dispatch(String hello, SocketChannel ch) {

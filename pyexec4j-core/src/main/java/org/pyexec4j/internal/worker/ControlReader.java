@@ -7,6 +7,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.pyexec4j.StdStream;
 import org.pyexec4j.internal.output.PackedTexts;
@@ -30,7 +31,19 @@ final class ControlReader {
      * more): past it the connection is broken off rather than the JVM's memory filled.
      */
     private static final int MAX_LINE = 256 << 20;
-    private byte[] line = new byte[8192];
+    /** The worker packs at most 131 072 writes a frame (FRAME_WRITES): more is a broken connection. */
+    private static final int MAX_PACKED_WRITES = 1 << 18;
+    /**
+     * What the buffers of every connection's unfinished message may hold together: code in
+     * many sessions writing long lines to their control connections must not fill the heap.
+     * A line that would pass it breaks its connection off.
+     */
+    private static final long HELD_LIMIT = Runtime.getRuntime().maxMemory() / 4;
+    private static final AtomicLong HELD = new AtomicLong();
+    private static final int LINE_START = 8192;
+    private byte[] line = new byte[LINE_START];
+    /** Bytes of this connection's buffers counted in HELD. */
+    private long held;
     private int length;
     /** The packed writes being received, or null. */
     private byte[] packed;
@@ -41,8 +54,31 @@ final class ControlReader {
     ControlReader(ReadableByteChannel channel, Consumer<WorkerMessage> sink) {
         this.channel = channel;
         this.sink = sink;
+        HELD.addAndGet(line.length);
+        held = line.length;
     }
 
+    /** The connection has ended: its buffers no longer count. */
+    void release() {
+        line = new byte[0];
+        packed = null;
+        HELD.addAndGet(-held);
+        held = 0;
+    }
+
+    /** Counts this connection's buffers as {@code bytes}; refuses to grow past HELD_LIMIT. */
+    private void hold(long bytes) throws ProtocolBreach {
+        long more = bytes - held;
+        if (more > 0 && HELD.addAndGet(more) > HELD_LIMIT) {
+            HELD.addAndGet(-more);
+            throw new ProtocolBreach("a message longer than the engine has room for now ("
+                    + (HELD_LIMIT >> 20) + " MiB for all workers' unfinished messages)", null);
+        }
+        if (more < 0) {
+            HELD.addAndGet(more);
+        }
+        held = bytes;
+    }
     /** Reads what is available; returns false at the end of the connection. */
     boolean readAvailable() throws IOException {
         ByteBuffer buf = BUFFER.get();
@@ -96,14 +132,28 @@ final class ControlReader {
         return -1;
     }
 
-    private void deliverPacked() {
+    private void deliverPacked() throws ProtocolBreach {
         byte[] bytes = packed;
         packed = null;
+        hold(line.length);
+        if (!packedSingle && nulCount(bytes) >= MAX_PACKED_WRITES) {
+            throw new ProtocolBreach("packed writes of more than " + MAX_PACKED_WRITES + " writes", null);
+        }
         // kept as bytes, no string made; a single write may hold NULs, and is one text
         List<String> writes = packedSingle
                 ? List.of(new String(bytes, StandardCharsets.UTF_8))
                 : PackedTexts.split(bytes);
         sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, writes))));
+    }
+
+    private static int nulCount(byte[] bytes) {
+        int nuls = 0;
+        for (byte b : bytes) {
+            if (b == 0) {
+                nuls++;
+            }
+        }
+        return nuls;
     }
 
     private void append(byte[] data, int from, int to) throws IOException {
@@ -116,7 +166,9 @@ final class ControlReader {
             throw new ProtocolBreach("a line of more than " + MAX_LINE + " bytes", null);
         }
         if (length + count > line.length) {
-            line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
+            int grown = (int) Math.min(MAX_LINE, Math.max(line.length * 2L, length + count));
+            hold(grown + (packed == null ? 0 : packed.length));
+            line = Arrays.copyOf(line, grown);
         }
         System.arraycopy(data, from, line, length, count);
         length += count;
@@ -134,6 +186,7 @@ final class ControlReader {
                 if (w.bytes() > MAX_PACKED) {
                     throw new ProtocolBreach("packed writes of " + w.bytes() + " bytes, more than " + MAX_PACKED, null);
                 }
+                hold((long) line.length + w.bytes());
                 packed = new byte[w.bytes()];
                 packedFilled = 0;
                 packedStream = w.stream();
@@ -147,7 +200,8 @@ final class ControlReader {
         }
         if (line.length > 4 << 20) {
             // keep what a 1 MiB write needs (no reallocation per frame), not a huge buffer
-            line = new byte[8192];
+            line = new byte[LINE_START];
+            hold(line.length + (packed == null ? 0 : packed.length));
         }
     }
 }

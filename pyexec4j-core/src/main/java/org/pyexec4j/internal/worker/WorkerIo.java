@@ -112,6 +112,11 @@ public final class WorkerIo implements AutoCloseable {
                     } catch (RuntimeException e) {
                         LOG.error("a worker connection handler failed; closing that connection", e);
                         open = false;
+                    } catch (OutOfMemoryError e) {
+                        // what a connection carried did not fit (an allocation that failed took
+                        // nothing): that connection goes, this thread serves every other one
+                        LOG.error("out of memory reading a worker connection; closing that connection", e);
+                        open = false;
                     }
                     if (!open) {
                         key.cancel();

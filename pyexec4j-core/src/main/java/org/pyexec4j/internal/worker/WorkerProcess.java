@@ -24,6 +24,7 @@ import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.StdStream;
 import org.pyexec4j.internal.output.OutputRecorder;
 import org.pyexec4j.internal.output.RawStream;
+import org.pyexec4j.internal.result.ResultAssembler;
 import org.pyexec4j.internal.wire.WireCodec;
 import org.pyexec4j.internal.wire.WorkerMessage;
 import org.pyexec4j.internal.wire.ZygoteMessage;
@@ -58,7 +59,8 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private final Set<RawStream> open = ConcurrentHashMap.newKeySet();
     private final Map<RawStream, SelectionKey> keys = new ConcurrentHashMap<>();
     private volatile long pid = -1;
-    private long runs;
+    /** Runs started; the caller's thread counts them, the IO thread reads them. */
+    private volatile long runs;
     private volatile ActiveRun active;
     private volatile boolean closed;
     /** Why the control connection was broken off, when what came over it was not the protocol. */
@@ -132,14 +134,16 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         forkOptions.putAll(options);
         try {
             w.pid = zygote.fork(id, forkOptions).get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-            w.ready.get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-            return w;
-        } catch (ExecutionException | TimeoutException e) {
-            w.close();
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new PyExec4jException("Python worker " + id + (w.pid > 0 ? " (pid " + w.pid + ")" : "")
-                    + " did not start within " + START_LIMIT.toSeconds() + " s: " + cause.getMessage()
-                    + "; worker log: " + zygote.recentLog(), cause);
+            // one that ends before it is ready says so at once, not at the limit
+            CompletableFuture.anyOf(w.ready, zygote.exitOf(id)).get(START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (w.ready.isDone() && !w.ready.isCompletedExceptionally()) {
+                return w;
+            }
+            throw notStarted(zygote, w, "it ended before it was ready", null);
+        } catch (TimeoutException e) {
+            throw notStarted(zygote, w, "it did not start within " + START_LIMIT.toSeconds() + " s", e);
+        } catch (ExecutionException e) {
+            throw notStarted(zygote, w, "it could not start (" + e.getCause().getMessage() + ")", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             w.close();
@@ -157,7 +161,17 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
 
     /** How the process ended, when the zygote has said so already; else null. */
     public ZygoteMessage.Exited exitIfKnown() {
-        return zygote.exitOf(id).getNow(null);
+        return zygote.exitIfKnown(id);
+    }
+
+    /** Closes a worker that did not start, and says why (before closing forgets how it ended). */
+    private static PyExec4jException notStarted(Zygote zygote, WorkerProcess w, String what, Throwable cause) {
+        ZygoteMessage.Exited exit = zygote.exitIfKnown(w.id);
+        String log = zygote.recentLog();
+        w.close();
+        return new PyExec4jException("Python worker " + w.id + (w.pid > 0 ? " (pid " + w.pid + ")" : "") + ": " + what
+                + (exit == null ? "" : "; " + ResultAssembler.describeDeath(exit)) + "; worker log: " + log,
+                cause);
     }
 
     /** Whether the worker can take another run. */
@@ -192,6 +206,7 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
 
                     @Override
                     public void onClosed() {
+                        reader.release();
                         ready.completeExceptionally(new PyExec4jException("worker " + id + " closed its control channel"));
                         controlGone();
                     }
@@ -199,6 +214,12 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 return true;
             case "stdout":
             case "stderr":
+                long current = runs;
+                if (generation < current || generation > current + 1) {
+                    // the worker connects the pair of its current run or of its next one: more
+                    // would be code that read its worker's secret, holding descriptors open
+                    return false;
+                }
                 StdStream stream = role.equals("stdout") ? StdStream.STDOUT : StdStream.STDERR;
                 RawStream raw = new RawStream(ch, stream);
                 RawPair pair = pairs.computeIfAbsent(generation, g -> new RawPair());

@@ -125,6 +125,12 @@ public final class Zygote implements AutoCloseable {
         return exits.computeIfAbsent(workerId, k -> new CompletableFuture<>());
     }
 
+    /** How the worker ended, when that was said already; null otherwise (nothing is kept for asking). */
+    public ZygoteMessage.Exited exitIfKnown(String workerId) {
+        CompletableFuture<ZygoteMessage.Exited> exit = exits.get(workerId);
+        return exit == null ? null : exit.getNow(null);
+    }
+
     /** The worker's owner is done with it: drop what is kept about it. */
     public void forget(String workerId) {
         exits.remove(workerId);
@@ -163,7 +169,11 @@ public final class Zygote implements AutoCloseable {
                         fut.complete(f.pid());
                     }
                 } else if (m instanceof ZygoteMessage.Exited x) {
-                    exitOf(x.workerId()).complete(x);
+                    // not exitOf: a worker forgotten already (its owner gave up waiting) stays so
+                    CompletableFuture<ZygoteMessage.Exited> exit = exits.get(x.workerId());
+                    if (exit != null) {
+                        exit.complete(x);
+                    }
                 } else if (m instanceof ZygoteMessage.Failure fail) {
                     LOG.warn("{}: {}", name, fail.message());
                 }
