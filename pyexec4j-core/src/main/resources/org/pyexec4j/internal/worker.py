@@ -15,6 +15,7 @@ Channels (see Zygote and Worker below):
 import _socket
 import _thread
 import bisect
+import copy
 import builtins
 import ctypes
 import errno
@@ -1180,6 +1181,11 @@ def _strip_stack(te, exc, engine_codes, seen, innermost):
     for chained_te, chained in ((te.__cause__, exc.__cause__), (te.__context__, exc.__context__)):
         if chained_te is not None and chained is not None:
             _strip_stack(chained_te, chained, engine_codes, seen, innermost)
+    # an exception group's members, each with its own traceback (Python 3.11+)
+    members = getattr(te, "exceptions", None)
+    if members is not None:
+        for member_te, member in zip(members, getattr(exc, "exceptions", ())):
+            _strip_stack(member_te, member, engine_codes, seen, innermost)
 
 
 class _CutStack(traceback.StackSummary):
@@ -1264,9 +1270,15 @@ def _format_standard(exc, engine_codes, messages):
     _messages(te, exc, messages)
     lines = list(te.format())
     if had_frames and not te.stack:
-        # e.g. a SyntaxError from compile(): the reference keeps the header line
-        at = len(lines) - len(list(te.format_exception_only()))
-        lines.insert(at, "Traceback (most recent call last):\n")
+        # only the engine's frame (a SyntaxError from compile(), the group except* raises):
+        # the reference keeps the header line, at the start of this exception's own part,
+        # after the exceptions chained to it
+        own = copy.copy(te)
+        own.__cause__ = own.__context__ = None  # not format(chain=False): 3.11 drops members' chains too
+        at = len(lines) - len(list(own.format()))
+        group = getattr(te, "exceptions", None) is not None
+        lines.insert(at, "  + Exception Group Traceback (most recent call last):\n" if group
+                     else "Traceback (most recent call last):\n")
     return "".join(lines)
 
 
