@@ -42,8 +42,8 @@ class WorkerDeathTest {
     @Test
     void codeThatWritesIntoTheControlConnectionIsToldWhyItsSessionEnded() {
         py.run(RunRequest.of("state = 1").inSession("d-control"));
-        // every descriptor the worker holds past 2 gets a line that is not a message
-        ExecutionResult r = py.run(RunRequest.of("import os\nfor fd in range(3, 64):\n    try:\n"
+        // every descriptor the worker holds past 2 (the engine's sit at 900 and up) gets a line that is not a message
+        ExecutionResult r = py.run(RunRequest.of("import os\nfor fd in [fd for fd in map(int, os.listdir('/proc/self/fd')) if fd > 2]:\n    try:\n"
                 + "        os.write(fd, b'garbage\\n')\n    except OSError:\n        pass\nprint('wrote')").inSession("d-control"));
         assertThat(r.stateKept()).isFalse();
         // the engine ended it: not an exit of the code's, whatever status the process ended with
@@ -64,7 +64,7 @@ class WorkerDeathTest {
         ExecutionResult r = py.run(RunRequest.of(String.join("\n",
                 "import os, stat",
                 "line = b'{\"t\":\"out\",\"g\":[[1,[' + b'\"a\",' * 3_000_000 + b'\"a\"]]]}\\n'",
-                "for fd in range(3, 64):",
+                "for fd in [fd for fd in map(int, os.listdir('/proc/self/fd')) if fd > 2]:",
                 "    try:",
                 "        if stat.S_ISSOCK(os.fstat(fd).st_mode) and not os.path.samestat(os.fstat(fd), os.fstat(1)):",
                 "            os.write(fd, line)",
@@ -107,6 +107,15 @@ class WorkerDeathTest {
         py.closeSession("d-socket");
         py.closeSession("d-socket-other");
         py.closeSession("d-socket-third");
+    }
+
+    @Test
+    void closingTheLowDescriptorsLeavesTheEngineAlone() {
+        // a daemon's clean-up run in the worker itself: the engine's connections sit higher
+        py.run(RunRequest.of("import os\nkept = 3\nos.closerange(3, 256)\nprint('closed')").inSession("d-fds"));
+        ExecutionResult next = py.run(RunRequest.of("print(kept)").inSession("d-fds"));
+        assertThat(next.output()).isEqualTo("3\n");
+        py.closeSession("d-fds");
     }
 
     @Test

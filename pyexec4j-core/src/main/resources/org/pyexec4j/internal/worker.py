@@ -44,6 +44,7 @@ import warnings
 
 PROTOCOL_VERSION = "1"
 PR_SET_CHILD_SUBREAPER = 36
+ENGINE_FDS_FROM = 900  # the engine's own descriptors go from here up (see _engine_fd)
 FLUSH_AFTER_SECONDS = 0.005
 QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped writing
 # The engine thread's first tick after a run whose ticks sent nothing: a waking thread waits
@@ -825,9 +826,10 @@ class Alarm:
     TFD_NONBLOCK_CLOEXEC = os.O_NONBLOCK | os.O_CLOEXEC
 
     def __init__(self):
-        self.fd = _libc.timerfd_create(self.CLOCK_MONOTONIC, self.TFD_NONBLOCK_CLOEXEC)
-        if self.fd < 0:
+        fd = _libc.timerfd_create(self.CLOCK_MONOTONIC, self.TFD_NONBLOCK_CLOEXEC)
+        if fd < 0:
             raise OSError(ctypes.get_errno(), "timerfd_create")
+        self.fd = _engine_fd(fd)
         self._spec = _Itimerspec()
         self._spec_ref = ctypes.byref(self._spec)
         self._armed_for = None
@@ -1126,7 +1128,24 @@ def _connect(path, hello):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     s.sendall(hello.ljust(HELLO_LENGTH - 1).encode("ascii") + b"\n")
-    return s
+    return socket.socket(fileno=_engine_fd(s.detach()))
+
+
+def _engine_fd(fd):
+    """The engine's descriptor moved far above the code's (non-inheritable): code that
+    closes or replaces the low ones (os.closerange(3, 256), a daemon's clean-up in the
+    worker itself) leaves the engine's connections alone. Where the limit on descriptors
+    leaves no room up there, it stays where it is."""
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    floor = ENGINE_FDS_FROM if soft == resource.RLIM_INFINITY else min(ENGINE_FDS_FROM, soft - 64)
+    if fd >= floor or floor <= 3:
+        return fd
+    try:
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor)
+    except OSError:
+        return fd
+    os.close(fd)
+    return high
 
 
 # --------------------------------------------------------------------------- exceptions
@@ -1468,7 +1487,7 @@ class Worker:
         self.main_ident = threading.get_ident()
         self.pid = _getpid()
         self.alarm = Alarm()
-        self.null_fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        self.null_fd = _engine_fd(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
         self.commands = CommandReader(self.control.socket(), self._command)
         self.engine_ident = None  # the engine thread starts with the first run
         self.engine_running = False
@@ -1496,9 +1515,8 @@ class Worker:
     def _connect_pair(self, generation):
         pair = []
         for role in ("stdout", "stderr"):
+            # private, non-inheritable, high: user code may close or replace fds 1 and 2
             fd = _connect(self.socket_path, f"{self.hello} {role} {generation}").detach()
-            # private, non-inheritable: user code may close or replace fds 1 and 2
-            os.set_inheritable(fd, False)
             pair.append(fd)
         return tuple(pair)
 
