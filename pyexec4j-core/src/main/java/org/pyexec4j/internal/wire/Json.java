@@ -31,13 +31,21 @@ public final class Json {
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength(Integer.MAX_VALUE)
                     .maxNestingDepth(1000)
-                    // a worker's largest message, a frame of 131 072 writes, has fewer: code
-                    // writing to its control connection does not get millions of objects made
-                    .maxTokenCount(1 << 20)
                     .build())
             .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(1000).build())
             .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .build();
+
+    /**
+     * The same, for a parser that reads one worker message (its control connection's lines are
+     * parsed one by one): at most a million tokens. A worker's largest message, a frame of
+     * 131 072 writes, has far fewer; code writing to its control connection gets no millions
+     * of objects made. (Not on FACTORY: a parser reading a stream of messages, as the zygote's
+     * replies are read, counts its tokens over all of them.)
+     */
+    public static final JsonFactory ONE_MESSAGE = FACTORY.rebuild()
+            .streamReadConstraints(FACTORY.streamReadConstraints().rebuild().maxTokenCount(1 << 20).build())
             .build();
 
     private Json() {}

@@ -175,7 +175,7 @@ final class ControlReader {
     }
 
     private void decode() throws IOException {
-        try (JsonParser p = Json.FACTORY.createParser(line, 0, length)) {
+        try (JsonParser p = Json.ONE_MESSAGE.createParser(line, 0, length)) {
             WorkerMessage m;
             try {
                 m = WireCodec.readWorker(p);
