@@ -68,6 +68,14 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
 
     /** The writes in {@code utf8}, split at NUL bytes. */
     public static PackedTexts split(byte[] utf8) {
+        return split(utf8, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The same, refusing more than {@code mostWrites} writes ({@link IllegalArgumentException}):
+     * bytes from a connection code can write to are not made into millions of writes.
+     */
+    public static PackedTexts split(byte[] utf8, int mostWrites) {
         int[] starts = new int[16];
         int[] ends = new int[16];
         int count = 0;
@@ -76,6 +84,9 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
         for (int i = 0; i <= utf8.length; i++) {
             if (i == utf8.length || utf8[i] == 0) {
                 if (i > from) {
+                    if (count == mostWrites) {
+                        throw new IllegalArgumentException("more than " + mostWrites + " writes");
+                    }
                     if (count == starts.length) {
                         starts = Arrays.copyOf(starts, count * 2);
                         ends = Arrays.copyOf(ends, count * 2);

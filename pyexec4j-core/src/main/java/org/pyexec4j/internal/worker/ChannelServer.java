@@ -49,8 +49,7 @@ public final class ChannelServer implements AutoCloseable {
     private final WorkerIo io;
     private final Deadlines timer;
     private final Map<String, ConnectionSink> expected = new ConcurrentHashMap<>();
-    /** Connections accepted that have not announced a worker yet, in all and by user; on the IO thread only. */
-    private int unannounced;
+    /** Connections accepted that have not announced a worker yet, by user; on the IO thread only. */
     private final Map<String, Integer> unannouncedBy = new HashMap<>();
     private volatile boolean closed;
 
@@ -122,65 +121,76 @@ public final class ChannelServer implements AutoCloseable {
     /** On the IO thread: reads the announcement of a connection just accepted. */
     private void handshake(SocketChannel ch) {
         String user = peerUser(ch);
+        int unannounced = unannouncedBy.values().stream().mapToInt(Integer::intValue).sum();
         if (unannounced >= MAX_UNANNOUNCED || unannouncedBy.getOrDefault(user, 0) >= MAX_UNANNOUNCED_PER_USER) {
             LOG.debug("refused a connection of user {} on {}: {} have not announced a worker yet", user, path,
                     unannounced);
             closeQuietly(ch);
             return;
         }
-        unannounced++;
         unannouncedBy.merge(user, 1, Integer::sum);
-        ByteBuffer hello = ByteBuffer.allocate(HELLO_LENGTH);
-        WorkerIo.Handler reader = new WorkerIo.Handler() {
-            private boolean counted = true;
-            private SelectionKey key;
-            private Deadlines.Pending limit;
+        io.register(ch, SelectionKey.OP_READ, new Announcement(ch, user));
+    }
 
-            @Override
-            public void onRegistered(SelectionKey key) {
-                this.key = key;
-                limit = timer.after(ANNOUNCE_LIMIT, () -> io.execute(this::giveUp));
+    /**
+     * A connection until it has announced a worker: counted among its user's unannounced ones,
+     * and closed at ANNOUNCE_LIMIT if it is still silent. On the IO thread.
+     */
+    private final class Announcement implements WorkerIo.Handler {
+        private final SocketChannel ch;
+        private final String user;
+        private final ByteBuffer hello = ByteBuffer.allocate(HELLO_LENGTH);
+        private boolean counted = true;
+        private SelectionKey key;
+        private Deadlines.Pending limit;
+
+        Announcement(SocketChannel ch, String user) {
+            this.ch = ch;
+            this.user = user;
+        }
+
+        @Override
+        public void onRegistered(SelectionKey key) {
+            this.key = key;
+            limit = timer.after(ANNOUNCE_LIMIT, () -> io.execute(this::giveUp));
+        }
+
+        /** At the limit: closed unless it announced a worker meanwhile. */
+        private void giveUp() {
+            if (counted) {
+                key.cancel();
+                closeQuietly(ch);
+                onClosed();
             }
+        }
 
-            /** On the IO thread, at the limit: closed unless it announced a worker meanwhile. */
-            private void giveUp() {
-                if (counted) {
-                    key.cancel();
-                    closeQuietly(ch);
-                    onClosed();
+        @Override
+        public boolean onReady(SelectionKey key) throws IOException {
+            if (ch.read(hello) < 0) {
+                return false;
+            }
+            if (hello.hasRemaining()) {
+                return true;
+            }
+            key.interestOps(0);
+            uncount();
+            return dispatch(new String(hello.array(), StandardCharsets.US_ASCII).trim(), ch);
+        }
+
+        @Override
+        public void onClosed() {
+            uncount(); // a refused, broken or silent announcement
+        }
+
+        private void uncount() {
+            if (counted) {
+                counted = false;
+                unannouncedBy.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null);
+                if (limit != null) {
+                    limit.cancel();
                 }
             }
-
-            @Override
-            public boolean onReady(SelectionKey key) throws IOException {
-                if (ch.read(hello) < 0) {
-                    return false;
-                }
-                if (hello.hasRemaining()) {
-                    return true;
-                }
-                key.interestOps(0);
-                announced();
-                return dispatch(new String(hello.array(), StandardCharsets.US_ASCII).trim(), ch);
-            }
-
-            @Override
-            public void onClosed() {
-                announced(); // a refused, broken or silent announcement
-            }
-
-            private void announced() {
-                if (counted) {
-                    counted = false;
-                    unannounced--;
-                    unannouncedBy.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null);
-                    if (limit != null) {
-                        limit.cancel();
-                    }
-                }
-            }
-        };
-        io.register(ch, SelectionKey.OP_READ, reader);
+        }
     }
 
     /** The connecting process's user, as the kernel says; "?" where it cannot. */

@@ -31,7 +31,7 @@ final class ControlReader {
      * more): past it the connection is broken off rather than the JVM's memory filled.
      */
     private static final int MAX_LINE = 256 << 20;
-    /** The worker packs at most 131 072 writes a frame (FRAME_WRITES): more is a broken connection. */
+    /** The worker packs at most 131 072 writes a frame (FRAME_WRITES): past this, a broken connection. */
     private static final int MAX_PACKED_WRITES = 1 << 18;
     /**
      * What the buffers of every connection's unfinished message may hold together: code in
@@ -66,8 +66,12 @@ final class ControlReader {
         held = 0;
     }
 
-    /** Counts this connection's buffers as {@code bytes}; refuses to grow past HELD_LIMIT. */
-    private void hold(long bytes) throws ProtocolBreach {
+    /**
+     * Counts this connection's buffers as a line buffer of {@code lineBytes} and packed writes
+     * of {@code packedBytes}, before they are allocated; refuses to grow past HELD_LIMIT.
+     */
+    private void hold(long lineBytes, long packedBytes) throws ProtocolBreach {
+        long bytes = lineBytes + packedBytes;
         long more = bytes - held;
         if (more > 0 && HELD.addAndGet(more) > HELD_LIMIT) {
             HELD.addAndGet(-more);
@@ -79,6 +83,11 @@ final class ControlReader {
         }
         held = bytes;
     }
+
+    private long packedLength() {
+        return packed == null ? 0 : packed.length;
+    }
+
     /** Reads what is available; returns false at the end of the connection. */
     boolean readAvailable() throws IOException {
         ByteBuffer buf = BUFFER.get();
@@ -135,25 +144,16 @@ final class ControlReader {
     private void deliverPacked() throws ProtocolBreach {
         byte[] bytes = packed;
         packed = null;
-        hold(line.length);
-        if (!packedSingle && nulCount(bytes) >= MAX_PACKED_WRITES) {
-            throw new ProtocolBreach("packed writes of more than " + MAX_PACKED_WRITES + " writes", null);
-        }
+        hold(line.length, 0);
         // kept as bytes, no string made; a single write may hold NULs, and is one text
-        List<String> writes = packedSingle
-                ? List.of(new String(bytes, StandardCharsets.UTF_8))
-                : PackedTexts.split(bytes);
-        sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, writes))));
-    }
-
-    private static int nulCount(byte[] bytes) {
-        int nuls = 0;
-        for (byte b : bytes) {
-            if (b == 0) {
-                nuls++;
-            }
+        List<String> writes;
+        try {
+            writes = packedSingle ? List.of(new String(bytes, StandardCharsets.UTF_8))
+                    : PackedTexts.split(bytes, MAX_PACKED_WRITES);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolBreach("packed writes of " + e.getMessage(), null);
         }
-        return nuls;
+        sink.accept(new WorkerMessage.Output(List.of(new WorkerMessage.Output.Group(packedStream, writes))));
     }
 
     private void append(byte[] data, int from, int to) throws IOException {
@@ -167,7 +167,7 @@ final class ControlReader {
         }
         if (length + count > line.length) {
             int grown = (int) Math.min(MAX_LINE, Math.max(line.length * 2L, length + count));
-            hold(grown + (packed == null ? 0 : packed.length));
+            hold(grown, packedLength());
             line = Arrays.copyOf(line, grown);
         }
         System.arraycopy(data, from, line, length, count);
@@ -186,7 +186,7 @@ final class ControlReader {
                 if (w.bytes() > MAX_PACKED) {
                     throw new ProtocolBreach("packed writes of " + w.bytes() + " bytes, more than " + MAX_PACKED, null);
                 }
-                hold((long) line.length + w.bytes());
+                hold(line.length, w.bytes());
                 packed = new byte[w.bytes()];
                 packedFilled = 0;
                 packedStream = w.stream();
@@ -201,7 +201,7 @@ final class ControlReader {
         if (line.length > 4 << 20) {
             // keep what a 1 MiB write needs (no reallocation per frame), not a huge buffer
             line = new byte[LINE_START];
-            hold(line.length + (packed == null ? 0 : packed.length));
+            hold(line.length, packedLength());
         }
     }
 }
