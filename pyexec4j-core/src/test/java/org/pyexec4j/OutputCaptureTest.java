@@ -186,12 +186,21 @@ class OutputCaptureTest {
                 "[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not bytes]\n");
         assertThat(many.termOut().get(499)).isEqualTo("499");
         assertThat(many.termOut().get(501)).isEqualTo("501");
-        // stderr's write is a function of ours: checked at once, as a file's
-        ExecutionResult err = py.run("import sys\nsys.stderr.write(b'bytes')");
-        assertThat(err.excType()).isEqualTo("TypeError");
-        assertThat(err.excInfo().args()).containsExactly("write() argument must be str, not bytes");
-        assertThat(err.output()).doesNotContain("worker.py");
-        assertThat(err.excStack()).hasSize(1);
+        // stderr's write takes anything too, as the reference's does: the code goes on (it
+        // raised TypeError before), also once the writes are many and each write flushes
+        ExecutionResult err = py.run("import sys\nsys.stderr.write(b'bytes')\nsys.stderr.write(None)\n"
+                + "class T(str):\n    def __str__(self):\n        return 'not this'\n"
+                + "sys.stderr.write(T('sub\\n'))\nprint('after')");
+        assertThat(err.excType()).isNull();
+        assertThat(err.termOut()).containsSubsequence(
+                "[pyexec4j: a write to sys.stderr was dropped: write() argument must be str, not bytes]\n",
+                "[pyexec4j: a write to sys.stderr was dropped: write() argument must be str, not NoneType]\n",
+                "sub\n", "after", "\n");
+        assertThat(err.chunks()).contains(new OutputChunk(StdStream.STDERR, "sub\n"));
+        ExecutionResult manyErr = py.run("import sys\nfor i in range(300000):\n    sys.stderr.write(str(i) if i % 100000 else None)\nprint('end')");
+        assertThat(manyErr.excType()).isNull();
+        assertThat(manyErr.termOut().stream().filter(t -> t.startsWith("[pyexec4j: a write to sys.stderr was dropped"))).hasSize(3);
+        assertThat(manyErr.termOut()).contains("99999", "299999", "end");
         ExecutionResult twoArguments = py.run("import sys\nsys.stderr.write('a', 'b')");
         assertThat(twoArguments.excInfo().args()).containsExactly("write() takes 1 positional argument but 2 were given");
     }

@@ -21,6 +21,7 @@ import ctypes
 import errno
 import faulthandler
 import fcntl
+import functools
 import gc
 import io
 import itertools
@@ -204,7 +205,7 @@ class OutputBuffer:
         self._cells = {name: [w.__closure__[w.__code__.co_freevars.index(name)] for w in self._writers]
                        for name in ("append", "writes")}
         # a TypeError raised in a write shows the user's line, not these
-        _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, _exact_str, _dropped_write))
+        _HIDDEN_CODES.update(f.__code__ for f in (*self._writers, _dropped_write))
         self._run = None  # (run id, sync token, raw fds) while a run is active
         self._between = None  # during a tick's flush: the engine's deadline check
         self._frames = 0  # frames sent by the flush in progress
@@ -406,10 +407,10 @@ class OutputBuffer:
         run. A write that finds limit[0] writes waiting sends them itself: a thread that
         writes faster than the host takes its output waits for it, as with a pipe, instead
         of filling memory."""
-        # named write: a wrong call's message says write(), as a file's would
+        # named write: a wrong call's message says write(), as a file's would. What is not a
+        # str is not refused here: as with stdout's plain append (and the reference's write,
+        # which takes anything), the code goes on, and a note stands in its place when sent
         def write(text):
-            if type(text) is not str:
-                text = _exact_str(text)
             append(text)
             if len(writes) >= limit[0]:
                 flush()
@@ -418,8 +419,6 @@ class OutputBuffer:
         write_out = write
 
         def write(text):  # noqa: F811
-            if type(text) is not str:
-                text = _exact_str(text)
             append((text, _STDERR))
             if len(writes) >= limit[0]:
                 flush()
@@ -664,14 +663,7 @@ _SIGINT_ONLY = {signal.SIGINT}
 
 
 def _dropped_write(text):
-    """write() between runs: the text goes nowhere."""
-    return len(text if type(text) is str else _exact_str(text))
-
-
-def _exact_str(text):
-    if isinstance(text, str):
-        return str.__str__(text)  # a str subclass's own __str__ is not called, as io does
-    raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+    """write() between runs: the text goes nowhere. (None, as a run's write returns.)"""
 
 
 _STDERR = object()  # tags a stderr write in the list of writes
@@ -743,12 +735,17 @@ def _stream_and_text(item):
     kind = type(item)
     if kind is str:
         return 1, item
+    stream = 1
     if kind is tuple and len(item) == 2 and item[1] is _STDERR:
-        return 2, item[0]
+        stream, item = 2, item[0]
+        kind = type(item)
+        if kind is str:
+            return 2, item
     if issubclass(kind, str):
-        return 1, str.__str__(item)
+        return stream, str.__str__(item)
     name = _TYPE_NAME(kind)
-    return 2, f"[pyexec4j: a write to sys.stdout was dropped: write() argument must be str, not {name}]\n"
+    where = "sys.stdout" if stream == 1 else "sys.stderr"
+    return 2, f"[pyexec4j: a write to {where} was dropped: write() argument must be str, not {name}]\n"
 
 
 _TYPE_NAME = type.__dict__["__name__"].__get__
@@ -1124,8 +1121,16 @@ def _all_holding_gil(call, data):
 HELLO_LENGTH = 128  # the Java side reads exactly this many bytes of announcement
 
 
+SEND_BUFFER_BYTES = 4 << 20  # asked for each connection to the host (the kernel caps it at net.core.wmem_max)
+
+
 def _connect(path, hello):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Output goes in frames of up to a megabyte or more: with the default buffer (~200 KiB) a
+    # frame's send waits for the host to read it piece by piece, each a wake-up of both
+    # sides, and the worker cannot encode its next frame meanwhile. A full buffer still holds
+    # back code that writes faster than the host reads, only later.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
     s.connect(path)
     s.sendall(hello.ljust(HELLO_LENGTH - 1).encode("ascii") + b"\n")
     return socket.socket(fileno=_engine_fd(s.detach()))
@@ -2069,17 +2074,13 @@ class Worker:
                 line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
             except Exception:  # the code replaced linecache's functions too
                 line = ""
-            stack.append([self._shown_name(code.co_filename), tb.tb_lineno, code.co_name, line])
+            stack.append([code.co_filename, tb.tb_lineno, code.co_name, line])
         frames = "".join(f'  File "{f}", line {n}, in {fn}\n' + (f"    {line}\n" if line else "") for f, n, fn, line in stack)
         note = f"[pyexec4j: the exception could not be formatted: {_TYPE_NAME(type(failure))} while looking at it]"
         return {"ending": "exited" if issubclass(type(exc), SystemExit) else "raised", "exc_type": name,
                 "exc_info": {}, "exc_stack": stack, "exit_code": 1 if issubclass(type(exc), SystemExit) else None,
                 "causes": [], "syntax_error": None,
                 "tb": f"Traceback (most recent call last):\n{frames}{name}\n{note}\n"}
-
-    def _shown_name(self, filename):
-        """A frame's file as exc_stack shows it: the run's file by its bare name."""
-        return self.file_name if filename == self.path else filename
 
     def _engine_codes(self):
         return (self._execute.__code__, self._on_sigint.__code__) + tuple(_HIDDEN_CODES)
@@ -2108,7 +2109,10 @@ class Worker:
         user_tbs = [tb for _, tb in user]
         summary = traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in user_tbs)
         for frame in summary:
-            stack.append([self._shown_name(frame.filename), frame.lineno, frame.name, frame.line])
+            # each frame's file as the code's frame has it, as the reference's extract_tb gives it: the
+            # run's code is compiled as runfile.py, code compiled under the file's absolute path
+            # (or imported from it) says that path
+            stack.append([frame.filename, frame.lineno, frame.name, frame.line])
         exc_type = _class_name(exc)
         ending = "raised"
         exit_code = None
@@ -2303,9 +2307,13 @@ def _flushing(fn, spawns=True):
             _SPAWNED[0] = True
         return fn(*args, **kwargs)
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
+    return _named_as(wrapper, fn)
+
+
+def _named_as(wrapper, fn):
+    """The wrapper answers for fn's name, module, signature and docs (help(), repr and inspect
+    show os.kill, not the engine's wrapper)."""
+    return functools.update_wrapper(wrapper, fn)
 
 
 def _flush_before_foreign_code(event, args):
@@ -2332,9 +2340,7 @@ def _flushing_fd_writer(fn):
             _LAST_RAW_FD[0] = fd
         return fn(*args, **kwargs)
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
+    return _named_as(wrapper, fn)
 
 
 def _at_fork(hook):
@@ -2375,9 +2381,7 @@ def _raising_lost_interrupt(fn):
                 _INTERRUPT_LOST[0] = False
                 raise KeyboardInterrupt
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
+    return _named_as(wrapper, fn)
 
 
 def _after_fork_in_child():
@@ -2418,7 +2422,7 @@ def _prepare_process():
         thread._pyexec4j_run = _current_run()
         return original_start(thread)
 
-    threading.Thread.start = start
+    threading.Thread.start = _named_as(start, original_start)
     # (os.kill's wrapper is os.system's)
     for fn in (os.system, os.write, os.fork, start, _at_fork(None), _flush_before_foreign_code):
         _HIDDEN_CODES.add(fn.__code__)

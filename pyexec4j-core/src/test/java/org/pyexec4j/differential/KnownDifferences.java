@@ -202,6 +202,30 @@ final class KnownDifferences {
                                 + "  File \"runfile.py\", line 2, in <module>\n"
                                 + "    importlib.import_module(\"nonexistent_mod_xyz\")\n"))));
 
+        // ... and any line containing "aide/" (its own package's path) goes too, the code's own lines with it.
+        add(m, "d7-aide-path-in-message", step(0, "the user's frame and the exception line are kept; the"
+                        + " reference drops them because they contain \"aide/\"",
+                ref -> ref.withOutput(replaceOnce(ref.output(), "Traceback (most recent call last):\n",
+                        "Traceback (most recent call last):\n"
+                                + "  File \"runfile.py\", line 1, in <module>\n"
+                                + "    open(\"aide/data.csv\")\n"
+                                + "FileNotFoundError: [Errno 2] No such file or directory: 'aide/data.csv'\n"))));
+
+        // ---- Code that changes directory: the reference's child removes runfile.py by its relative
+        // name after the run, fails, and dies (after its 5 s output collection loses the last write).
+        add(m, "d7-chdir-then-next-step", step(0, "the whole output is kept; the reference loses the last write"
+                        + " (its child died removing runfile.py from the new directory)",
+                ref -> {
+                    require(ref, "sub".equals(ref.output()), "the output without its last write");
+                    return ref.withOutput("sub\n");
+                }),
+                step(1, "the session goes on in the directory the code chose; the reference raises",
+                        ref -> {
+                            require(ref, ref.error() != null && ref.error().startsWith("AssertionError"),
+                                    "the reference raised AssertionError");
+                            return completed("False True\ninner\n");
+                        }));
+
         // ---- Tolerance: the depth at which user code starts is the engine's (the reference's child runs
         // under the frames of the parent it was forked from). Python's limit counts every frame, so
         // a few more or fewer user frames fit; everything else must match.
