@@ -50,6 +50,25 @@ class SessionStressTest {
         }
     }
 
+    @Test
+    void aBurstOfNewSessionsAllRun() throws Exception {
+        // each new session's worker connects to the engine before it takes its session's user:
+        // more of them at once than the engine lets one user hold unannounced must wait, not be
+        // refused (they were: "exited with code 70", ConnectionResetError, or a 30 s wait)
+        try (Interpreter py = Interpreter.builder().build()) {
+            List<CompletableFuture<ExecutionResult>> all = new ArrayList<>();
+            for (int s = 0; s < 150; s++) {
+                all.add(py.runAsync(RunRequest.of("print(" + s + ")").inSession("burst-" + s)));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+            for (int s = 0; s < all.size(); s++) {
+                ExecutionResult r = all.get(s).join();
+                assertThat(r.ending()).as("session %d", s).isEqualTo(Ending.COMPLETED);
+                assertThat(r.output()).isEqualTo(s + "\n");
+            }
+        }
+    }
+
     private static String expectedOutput(int session, int counter) {
         String line = (session + "-" + counter + "-").repeat(20) + "\n";
         StringBuilder sb = new StringBuilder();

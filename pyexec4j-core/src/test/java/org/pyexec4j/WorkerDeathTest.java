@@ -110,6 +110,65 @@ class WorkerDeathTest {
     }
 
     @Test
+    void builtinsTheCodeReplacesAreItsOwn() {
+        // the engine's output path called len(): with builtins.len returning 0 every later write
+        // of the session was silently lost
+        ExecutionResult r = py.run(RunRequest.of("import builtins\nbuiltins.len = lambda x: 0\nprint('set')")
+                .inSession("d-builtins"));
+        assertThat(r.output()).isEqualTo("set\n");
+        assertThat(py.run(RunRequest.of("print('alive', len('abc'))").inSession("d-builtins")).output())
+                .isEqualTo("alive 0\n");
+        py.closeSession("d-builtins");
+        // what the engine's libraries need (json's Python layer calls isinstance) fails the
+        // engine: said as its failure, not as the code's exit with status 70
+        ExecutionResult broken = py.run(RunRequest.of("import builtins\nbuiltins.isinstance = None")
+                .inSession("d-builtins-2"));
+        assertThat(broken.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(broken.excType()).isEqualTo("WorkerCrashed");
+        assertThat(broken.output()).contains("[pyexec4j: the engine failed in the Python process: TypeError");
+        ExecutionResult next = py.run(RunRequest.of("print('again')").inSession("d-builtins-2"));
+        assertThat(next.output()).contains("this run starts in a fresh interpreter state").endsWith("again\n");
+        py.closeSession("d-builtins-2");
+    }
+
+    @Test
+    void theCodeHasNoDescriptorOfTheEngineLog() {
+        // the zygote's stderr is the engine's log, shared by every session: a worker that kept
+        // it let code write into it (and so into other sessions' error messages), or fill the
+        // JVM's heap through its reader with a line that never ends
+        ExecutionResult r = py.run(RunRequest.of(String.join("\n",
+                "import os",
+                "for fd in sorted(map(int, os.listdir('/proc/self/fd'))):",
+                "    try:",
+                "        target = os.readlink(f'/proc/self/fd/{fd}')",
+                "    except OSError:",
+                "        continue",
+                "    if target.startswith('pipe:'):",
+                "        print('pipe', fd)",
+                "print('listed')")).inSession("d-log"));
+        assertThat(r.output()).isEqualTo("listed\n");
+        py.closeSession("d-log");
+    }
+
+    @Test
+    void aWorkerThatCannotOpenItsNextConnectionsGivesAFreshStateAtOnce() {
+        // the code leaves the worker no descriptors and a thread running (so the next run needs
+        // new output connections): the worker fails opening them. The next run, sent right
+        // away, ran into a 30 s limit; it now runs in a fresh state, saying why
+        py.run(RunRequest.of(String.join("\n",
+                "import resource, threading, time",
+                "resource.setrlimit(resource.RLIMIT_NOFILE, (3, 3))",
+                "threading.Thread(target=time.sleep, args=(3,)).start()")).inSession("d-nofile"));
+        long start = System.nanoTime();
+        ExecutionResult next = py.run(RunRequest.of("print('alive')").inSession("d-nofile")
+                .withTimeout(Duration.ofSeconds(20)));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        assertThat(next.output()).contains("this run starts in a fresh interpreter state", "Too many open files")
+                .endsWith("alive\n");
+        py.closeSession("d-nofile");
+    }
+
+    @Test
     void closingTheLowDescriptorsLeavesTheEngineAlone() {
         // a daemon's clean-up run in the worker itself: the engine's connections sit higher
         py.run(RunRequest.of("import os\nkept = 3\nos.closerange(3, 256)\nprint('closed')").inSession("d-fds"));
@@ -206,7 +265,10 @@ class WorkerDeathTest {
      * it) or after (it runs in a fresh state).
      */
     private static void assertSaysTheEngineFailed(ExecutionResult next, String failure) {
-        if (next.ending() == Ending.EXITED) {
+        if (next.ending() == Ending.CRASHED) {
+            // not the code's exit (the status says 70): the engine's failure, and said so
+            assertThat(next.excType()).isEqualTo("WorkerCrashed");
+            assertThat(next.excInfo().args().get(0)).startsWith("the engine failed in the Python process: " + failure);
             assertThat(next.output()).contains("[pyexec4j: the engine failed in the Python process: " + failure)
                     .contains("the session's state was lost");
             assertThat(next.stateKept()).isFalse();
@@ -227,6 +289,18 @@ class WorkerDeathTest {
                 .inSession("d-closed"));
         assertThat(next.ending()).isEqualTo(Ending.COMPLETED);
         assertThat(next.output()).isEqualTo("1 0o700\n");
+    }
+
+    @Test
+    void aDirectoryTheCodeMadeReadOnlyIsWritableAgainForItsFile() {
+        // runfile.py could not be written in it from then on, fresh states too (a note each run)
+        ExecutionResult r = py.run(RunRequest.of("import os\nkept = 1\nos.chmod('.', 0o500)\nprint(os.access('.', os.W_OK))")
+                .inSession("d-readonly"));
+        Assumptions.assumeTrue(r.output().equals("False\n"), "permissions do not hold for this user: " + r.output());
+        ExecutionResult next = py.run(RunRequest.of("import os\nprint(kept, os.path.exists('runfile.py'))")
+                .inSession("d-readonly"));
+        assertThat(next.output()).isEqualTo("1 True\n");
+        py.closeSession("d-readonly");
     }
 
     @Test

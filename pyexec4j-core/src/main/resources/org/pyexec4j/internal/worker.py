@@ -43,6 +43,11 @@ import traceback
 import types
 import warnings
 
+# The engine's own binding of every builtin: code that replaces or deletes one in the builtins
+# module (builtins.len = lambda x: 0) changes its own calls, not the engine's, which would
+# otherwise take nothing from the output buffer, or fail at every step
+globals().update((name, value) for name, value in vars(builtins).items() if not name.startswith("__"))
+
 PROTOCOL_VERSION = "1"
 PR_SET_CHILD_SUBREAPER = 36
 ENGINE_FDS_FROM = 900  # the engine's own descriptors go from here up (see _engine_fd)
@@ -102,6 +107,7 @@ _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 # the host's command lines, decoded without json.loads's encoding detection and
 # whitespace checks (the host writes them, one object per line)
 _DECODE_COMMAND = json.JSONDecoder().raw_decode
+_JSON_STRING = json.encoder.encode_basestring_ascii  # C: a str as a JSON string
 
 
 def _dumps(obj):
@@ -1077,6 +1083,14 @@ class ControlChannel:
             if payload is not None:
                 _sock_sendall(self._sock, payload)
 
+    def send_failure(self, failure, details):
+        """The engine's last word, encoded by C code alone: the code may have broken what
+        json's Python layer calls (builtins.isinstance = None)."""
+        data = ('{"t":"failed","error":' + _JSON_STRING(failure) + ',"traceback":' + _JSON_STRING(details)
+                + "}\n").encode("ascii")
+        with self._lock:
+            _sock_sendall(self._sock, data)
+
     def send_raw_holding_gil(self, data):
         """Whole frames, sent through libc's send with the GIL held while it blocks."""
         with self._lock:
@@ -1928,7 +1942,13 @@ class Worker:
         self.prepared = None
         self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others, msg.get("out_limits"))
         try:
-            self._write_runfile(code.encode("utf-8", "surrogatepass"))
+            try:
+                self._write_runfile(code.encode("utf-8", "surrogatepass"))
+            except PermissionError:
+                # the code took write access to its own directory away (os.chmod('.', 0o500)):
+                # this process, its owner, takes it back, as _prepare does for search access
+                _give_owner_access(self.workdir)
+                self._write_runfile(code.encode("utf-8", "surrogatepass"))
         except OSError as e:
             # the code took what the file needs (its directory's permissions, a directory of
             # that name, its descriptors or file size limit): it runs without the file, and
@@ -2606,16 +2626,25 @@ class Zygote:
             worker = Worker(self.socket_path, msg["id"], msg["secret"], msg["file_name"],
                             msg.get("ipython", False), confine,
                             os.path.join(self.memory_cgroup, msg["id"]) if self.memory_cgroup else None)
+            # from here on the worker speaks through its own connection: the engine's log is
+            # shared by every session, and code that found it there would write into it
+            os.close(log)
+            log = None
             worker.serve(msg.get("rehearse", True))
         except BaseException as e:  # noqa: B902
             message = _str(e).splitlines()
             failure = _TYPE_NAME(type(e)) + (f": {message[0]}" if message else "")
-            try:  # the log's first line is the host's warning; the traceback follows it
-                _OS_WRITE(log, f"worker {msg.get('id')} failed: {failure}\n{traceback.format_exc()}".encode("utf-8", "replace"))
-            except Exception:
-                pass
+            try:
+                details = traceback.format_exc()
+            except Exception:  # the code's audit hook refuses the engine's calls (open, ...)
+                details = failure
+            if log is not None:  # the log's first line is the host's warning; the traceback follows it
+                try:
+                    _OS_WRITE(log, f"worker {msg.get('id')} failed: {failure}\n{details}".encode("utf-8", "replace"))
+                except Exception:
+                    pass
             try:  # the host's last word of it: the result of the run going on, or of the next, says it
-                worker.control.send({"t": "failed", "error": failure})
+                worker.control.send_failure(failure, details)
             except Exception:
                 try:  # else the stderr of the run going on, if one is
                     _OS_WRITE(2, f"\n[pyexec4j: the engine failed in the Python process: {failure}]\n".encode("utf-8", "replace"))

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,6 +21,7 @@ import org.pyexec4j.internal.result.ResultAssembler;
 import org.pyexec4j.internal.wire.ZygoteMessage;
 import org.pyexec4j.internal.worker.RunOutcome;
 import org.pyexec4j.internal.worker.RunSpec;
+import org.pyexec4j.internal.worker.WorkerGoneBeforeRun;
 import org.pyexec4j.internal.worker.WorkerProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,7 +162,17 @@ final class Session implements AutoCloseable {
         w.start(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid), recorder)
                 .whenComplete((outcome, failure) -> {
                     Runnable answer = () -> complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit));
-                    if (failure != null) {
+                    if (failure != null && !fresh && causeOf(failure) instanceof WorkerGoneBeforeRun) {
+                        // the code never reached the worker, which ended after its last run: it runs
+                        // in a fresh one, which says that the state was lost (see start)
+                        start(request).whenComplete((r, f) -> {
+                            if (f != null) {
+                                result.completeExceptionally(causeOf(f));
+                            } else {
+                                result.complete(r);
+                            }
+                        });
+                    } else if (failure != null) {
                         result.completeExceptionally(failure);
                     } else if (recorder.keptSize() <= ASSEMBLE_INLINE_LIMIT) {
                         // completing runs what waits for the result (an answer, the next run)
@@ -176,7 +188,12 @@ final class Session implements AutoCloseable {
         return result;
     }
 
-    /** The result, given once the run's listener has had all its output (at once without one). */
+    private static Throwable causeOf(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+    }
+
+        /** The result, given once the run's listener has had all its output (at once without one). */
     private static void complete(CompletableFuture<ExecutionResult> result, OutputRecorder recorder,
                                  Supplier<ExecutionResult> assemble) {
         ExecutionResult r;
@@ -265,7 +282,7 @@ final class Session implements AutoCloseable {
             // connection closes says 0, one killed says 9): the same result either way
             recorder.record(StdStream.STDERR, "\n[pyexec4j: the session was closed while the code ran, and its"
                     + " Python process ended; the session's state was lost]\n");
-            return ResultAssembler.endedByHost(outcome.exit(), "the session was closed while the code ran",
+            return ResultAssembler.endedFor(outcome.exit(), "the session was closed while the code ran",
                     recorder.finish(limit), timeout, outcome.wall());
         }
         if (outcome.breach() != null) {
@@ -275,13 +292,17 @@ final class Session implements AutoCloseable {
                     + " descriptor does this), so the engine ended the process; the session's state was lost]\n");
             lostStateNote = "[pyexec4j: the engine ended the previous run's Python process (its control connection"
                     + " broke the protocol); this run starts in a fresh interpreter state]\n";
-            return ResultAssembler.endedByHost(outcome.exit(), "the engine ended the Python process: its control"
+            return ResultAssembler.endedFor(outcome.exit(), "the engine ended the Python process: its control"
                     + " connection carried " + outcome.breach(), recorder.finish(limit), timeout, outcome.wall());
         }
         String death = ResultAssembler.describeDeath(outcome.exit());
         if (outcome.engineFailure() != null) {
-            recorder.record(StdStream.STDERR, "\n[pyexec4j: the engine failed in the Python process: "
-                    + outcome.engineFailure() + "]\n");
+            // not the code's own exit, whatever the status: the code broke what the engine needs
+            String why = "the engine failed in the Python process: " + outcome.engineFailure();
+            recorder.record(StdStream.STDERR, "\n[pyexec4j: " + why + "; the session's state was lost]\n");
+            lostStateNote = "[pyexec4j: the engine failed in the previous run's Python process ("
+                    + outcome.engineFailure() + "); this run starts in a fresh interpreter state]\n";
+            return ResultAssembler.endedFor(outcome.exit(), why, recorder.finish(limit), timeout, outcome.wall());
         }
         recorder.record(StdStream.STDERR, "\n[pyexec4j: " + death + "; the session's state was lost]\n");
         lostStateNote = "[pyexec4j: the previous run ended the Python process (" + death

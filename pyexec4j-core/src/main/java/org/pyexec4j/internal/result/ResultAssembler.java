@@ -48,11 +48,12 @@ public final class ResultAssembler {
     }
 
     /**
-     * The worker process ended because the host ended it while the code ran (its session was
-     * closed, its connection broke the protocol): whatever status it ended with (one that exits
-     * as its connection closes says 0), the code did not exit, and {@code why} says what happened.
+     * The worker process ended for a reason its status does not say: the host ended it while the
+     * code ran (its session was closed, its connection broke the protocol), or the engine failed
+     * in it (the code broke what the engine needs; it exits with 70). Whatever status it ended
+     * with, the code did not exit, and {@code why} says what happened.
      */
-    public static ExecutionResult endedByHost(ZygoteMessage.Exited exit, String why, OutputRecorder.Recorded out,
+    public static ExecutionResult endedFor(ZygoteMessage.Exited exit, String why, OutputRecorder.Recorded out,
                                               Duration timeout, Duration wall) {
         return dead("WorkerCrashed", why, Ending.CRASHED, null, exit == null ? null : exit.signal(), out, timeout,
                 wall);

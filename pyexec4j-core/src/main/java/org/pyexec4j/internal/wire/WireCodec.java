@@ -47,7 +47,8 @@ public final class WireCodec {
                 return readDone(o);
             case "failed": {
                 String error = o.string("error");
-                return new WorkerMessage.Failed(error == null ? "(not said)" : error);
+                String traceback = o.string("traceback");
+                return new WorkerMessage.Failed(error == null ? "(not said)" : error, traceback == null ? "" : traceback);
             }
             case "skip": {
                 Long bytes = o.longInteger("bytes");

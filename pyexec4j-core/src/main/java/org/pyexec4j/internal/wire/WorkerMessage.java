@@ -13,8 +13,8 @@ public sealed interface WorkerMessage {
     /** The worker is connected and waits for code. */
     record Ready(long pid) implements WorkerMessage {}
 
-    /** The worker's own code failed and the worker exits: what failed, its last word. */
-    record Failed(String error) implements WorkerMessage {}
+    /** The worker's own code failed and the worker exits: what failed, its last word, and where (for the log). */
+    record Failed(String error, String traceback) implements WorkerMessage {}
 
     /**
      * Writes of one stream whose UTF-8 bytes, joined by NUL bytes, follow this line on the

@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
  * never takes a byte of what follows.
  *
  * <p>Code in a worker can connect to the socket too. A connection that has not announced a
- * worker within {@link #ANNOUNCE_LIMIT} is closed; at most {@link #MAX_UNANNOUNCED} are open at
- * once, and {@link #MAX_UNANNOUNCED_PER_USER} of one user's (each session's workers have their
- * own in the sandbox: code holding connections open keeps only its own session's workers
- * out); a failed accept (say, the JVM out of descriptors) pauses accepting for a moment, and
- * never closes the socket.
+ * worker within {@link #ANNOUNCE_LIMIT} is closed. At most {@link #MAX_UNANNOUNCED_PER_USER} of
+ * one user's are open at once, more are refused (in the sandbox each session's code has a user
+ * of its own: code holding connections open keeps only its own session's workers out); the
+ * engine's own user is not held to that, as a burst of new workers connects under it before
+ * each takes its session's user. At {@link #MAX_UNANNOUNCED} open in all, accepting waits until
+ * one announces itself or is closed: the connections that come meanwhile wait in the kernel's
+ * backlog (a worker's connect blocks), none is refused. A failed accept (say, the JVM out of
+ * descriptors) pauses accepting for a moment, and never closes the socket.
  */
 public final class ChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
@@ -39,7 +42,7 @@ public final class ChannelServer implements AutoCloseable {
     static final int HELLO_LENGTH = 128;
     /** A worker announces itself as it connects: this is ample on a machine under load. */
     static final Duration ANNOUNCE_LIMIT = Duration.ofSeconds(5);
-    /** A burst of starting workers opens a few each; more unannounced ones than this are refused. */
+    /** A burst of starting workers opens a few each; past this many unannounced ones, accepting waits. */
     static final int MAX_UNANNOUNCED = 256;
     static final int MAX_UNANNOUNCED_PER_USER = 64;
     private static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
@@ -51,6 +54,10 @@ public final class ChannelServer implements AutoCloseable {
     private final Map<String, ConnectionSink> expected = new ConcurrentHashMap<>();
     /** Connections accepted that have not announced a worker yet, by user; on the IO thread only. */
     private final Map<String, Integer> unannouncedBy = new HashMap<>();
+    /** The user the engine (and so every worker until it enters its session) runs as. */
+    private final String engineUser = ProcessHandle.current().info().user().orElse("");
+    /** The accepting key, while accepting waits for unannounced connections to end; on the IO thread only. */
+    private SelectionKey waitingToAccept;
     private volatile boolean closed;
 
     private ChannelServer(Path path, ServerSocketChannel server, WorkerIo io, Deadlines timer) {
@@ -68,6 +75,10 @@ public final class ChannelServer implements AutoCloseable {
             @Override
             public boolean onReady(SelectionKey key) {
                 while (true) {
+                    if (cs.unannounced() >= MAX_UNANNOUNCED) {
+                        cs.waitToAccept(key);
+                        return true;
+                    }
                     SocketChannel ch;
                     try {
                         ch = server.accept();
@@ -121,15 +132,39 @@ public final class ChannelServer implements AutoCloseable {
     /** On the IO thread: reads the announcement of a connection just accepted. */
     private void handshake(SocketChannel ch) {
         String user = peerUser(ch);
-        int unannounced = unannouncedBy.values().stream().mapToInt(Integer::intValue).sum();
-        if (unannounced >= MAX_UNANNOUNCED || unannouncedBy.getOrDefault(user, 0) >= MAX_UNANNOUNCED_PER_USER) {
-            LOG.debug("refused a connection of user {} on {}: {} have not announced a worker yet", user, path,
-                    unannounced);
+        int ofUser = unannouncedBy.getOrDefault(user, 0);
+        if (ofUser >= MAX_UNANNOUNCED_PER_USER && !user.equals(engineUser)) {
+            LOG.debug("refused a connection of user {} on {}: {} of theirs have not announced a worker yet", user,
+                    path, ofUser);
             closeQuietly(ch);
             return;
         }
         unannouncedBy.merge(user, 1, Integer::sum);
         io.register(ch, SelectionKey.OP_READ, new Announcement(ch, user));
+    }
+
+    private int unannounced() {
+        return unannouncedBy.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** On the IO thread: no more accepting until an unannounced connection ends (see uncount). */
+    private void waitToAccept(SelectionKey key) {
+        if (waitingToAccept == null) {
+            LOG.debug("{} connections on {} have not announced a worker yet: accepting waits", MAX_UNANNOUNCED, path);
+        }
+        key.interestOps(0);
+        waitingToAccept = key;
+    }
+
+    /** On the IO thread: an unannounced connection ended; accepting goes on if it waited for that. */
+    private void acceptAgain() {
+        SelectionKey key = waitingToAccept;
+        if (key != null && unannounced() < MAX_UNANNOUNCED) {
+            waitingToAccept = null;
+            if (key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        }
     }
 
     /**
@@ -189,6 +224,7 @@ public final class ChannelServer implements AutoCloseable {
                 if (limit != null) {
                     limit.cancel();
                 }
+                acceptAgain();
             }
         }
     }

@@ -168,9 +168,11 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
     private static PyExec4jException notStarted(Zygote zygote, WorkerProcess w, String what, Throwable cause) {
         ZygoteMessage.Exited exit = zygote.exitIfKnown(w.id);
         String log = zygote.recentLog();
+        String failure = w.engineFailure();
         w.close();
         return new PyExec4jException("Python worker " + w.id + (w.pid > 0 ? " (pid " + w.pid + ")" : "") + ": " + what
-                + (exit == null ? "" : "; " + ResultAssembler.describeDeath(exit)) + "; worker log: " + log,
+                + (exit == null ? "" : "; " + ResultAssembler.describeDeath(exit))
+                + (failure == null ? "" : "; the engine failed in it: " + failure) + "; engine log: " + log,
                 cause);
     }
 
@@ -285,7 +287,9 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
         CompletableFuture<Void> connected = CompletableFuture.allOf(pair.out, pair.err);
         Deadlines.Pending limit = timer.after(START_LIMIT, () -> connected.completeExceptionally(
                 new PyExec4jException("Python worker " + id + " (pid " + pid + ") did not open its output connections"
-                        + " within " + START_LIMIT.toSeconds() + " s; worker log: " + zygote.recentLog())));
+                        + " within " + START_LIMIT.toSeconds() + " s; engine log: " + zygote.recentLog())));
+        // a worker that ends meanwhile never opens them: the run fails at once, not at the limit
+        controlEnded.thenRun(() -> connected.completeExceptionally(new WorkerGoneBeforeRun(id, pid)));
         connected.whenComplete((ok, failure) -> {
             limit.cancel();
             if (failure != null) {
@@ -401,6 +405,9 @@ public final class WorkerProcess implements AutoCloseable, ConnectionSink {
                 ready.complete(r);
             } else if (m instanceof WorkerMessage.Failed f) {
                 engineFailure = f.error();
+                // the worker's own word, on its own connection (the engine's log is not the code's to reach)
+                LOG.warn("worker {} failed: {} (the traceback follows at debug level)", id, f.error());
+                LOG.debug("worker {} failed: {}", id, String.join(" | ", f.traceback().split("\n")));
             } else if (m instanceof WorkerMessage.Output frame) {
                 if (run == null) {
                     return;

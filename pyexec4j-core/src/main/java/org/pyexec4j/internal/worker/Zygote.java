@@ -34,6 +34,7 @@ public final class Zygote implements AutoCloseable {
     /** The first line a worker writes to the log when the engine fails in it. */
     private static final Pattern WORKER_FAILED = Pattern.compile("worker \\S+ failed: ");
     private static final Duration START_LIMIT = Duration.ofSeconds(60);
+    private static final int MAX_LOG_LINE = 8 << 10;
 
     private final Process process;
     private final OutputStream commands;
@@ -192,7 +193,7 @@ public final class Zygote implements AutoCloseable {
     private void readLog() {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
-            while ((line = r.readLine()) != null) {
+            while ((line = boundedLine(r)) != null) {
                 synchronized (recentLog) {
                     recentLog.add(line);
                     if (recentLog.size() > 40) {
@@ -210,7 +211,28 @@ public final class Zygote implements AutoCloseable {
         }
     }
 
-    /** The last lines the zygote and its workers wrote to their own stderr (engine errors). */
+    /**
+     * The next line, its first {@link #MAX_LOG_LINE} characters when longer (a preloaded module
+     * that prints a flood without a newline must not fill the heap); null at the end.
+     */
+    private static String boundedLine(BufferedReader r) throws IOException {
+        StringBuilder line = new StringBuilder();
+        long cut = 0;
+        int c;
+        while ((c = r.read()) >= 0 && c != '\n') {
+            if (line.length() < MAX_LOG_LINE) {
+                line.append((char) c);
+            } else {
+                cut++;
+            }
+        }
+        if (c < 0 && line.length() == 0) {
+            return null;
+        }
+        return cut == 0 ? line.toString() : line + " [" + cut + " more characters left out]";
+    }
+
+    /** The last lines the zygote and workers not yet connected wrote to the zygote's stderr (engine errors). */
     public String recentLog() {
         synchronized (recentLog) {
             return recentLog.isEmpty() ? "(empty)" : String.join(" | ", recentLog);
