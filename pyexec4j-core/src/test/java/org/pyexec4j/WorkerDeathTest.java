@@ -47,11 +47,8 @@ class WorkerDeathTest {
                 + "        os.write(fd, b'garbage\\n')\n    except OSError:\n        pass\nprint('wrote')").inSession("d-control"));
         assertThat(r.stateKept()).isFalse();
         // the engine ended it: not an exit of the code's, whatever status the process ended with
-        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
-        assertThat(r.excType()).isEqualTo("WorkerCrashed");
-        assertThat(r.excInfo().args()).singleElement().asString().startsWith("the engine ended the Python process");
-        assertThat(r.output()).contains("control connection carried a line that is not a message")
-                .contains("the session's state was lost");
+        assertCrashedBecause(r, "the engine ended the Python process");
+        assertThat(r.output()).contains("control connection carried a line that is not a message");
         ExecutionResult next = py.run(RunRequest.of("print('state' in globals())").inSession("d-control"));
         assertThat(next.output()).contains("fresh interpreter state").endsWith("False\n");
         py.closeSession("d-control");
@@ -123,8 +120,7 @@ class WorkerDeathTest {
         // engine: said as its failure, not as the code's exit with status 70
         ExecutionResult broken = py.run(RunRequest.of("import builtins\nbuiltins.isinstance = None")
                 .inSession("d-builtins-2"));
-        assertThat(broken.ending()).isEqualTo(Ending.CRASHED);
-        assertThat(broken.excType()).isEqualTo("WorkerCrashed");
+        assertCrashedBecause(broken, "the engine failed in the Python process: TypeError");
         assertThat(broken.output()).contains("[pyexec4j: the engine failed in the Python process: TypeError");
         ExecutionResult next = py.run(RunRequest.of("print('again')").inSession("d-builtins-2"));
         assertThat(next.output()).contains("this run starts in a fresh interpreter state").endsWith("again\n");
@@ -259,6 +255,15 @@ class WorkerDeathTest {
         assertThat(py.run(RunRequest.of("print('again')").inSession("d-engine")).output()).endsWith("again\n");
     }
 
+    /** The process ended for what {@code why} says (not the code's exit), and the result says so. */
+    private static void assertCrashedBecause(ExecutionResult r, String why) {
+        assertThat(r.ending()).isEqualTo(Ending.CRASHED);
+        assertThat(r.excType()).isEqualTo("WorkerCrashed");
+        assertThat(r.excInfo().args()).singleElement().asString().startsWith(why);
+        assertThat(r.output()).contains("the session's state was lost");
+        assertThat(r.stateKept()).isFalse();
+    }
+
     /**
      * The engine failed as it prepared the next run, and its process ended: the next run says
      * so, and what failed, whether it was sent before the process ended (the run ends with
@@ -267,11 +272,8 @@ class WorkerDeathTest {
     private static void assertSaysTheEngineFailed(ExecutionResult next, String failure) {
         if (next.ending() == Ending.CRASHED) {
             // not the code's exit (the status says 70): the engine's failure, and said so
-            assertThat(next.excType()).isEqualTo("WorkerCrashed");
-            assertThat(next.excInfo().args().get(0)).startsWith("the engine failed in the Python process: " + failure);
-            assertThat(next.output()).contains("[pyexec4j: the engine failed in the Python process: " + failure)
-                    .contains("the session's state was lost");
-            assertThat(next.stateKept()).isFalse();
+            assertCrashedBecause(next, "the engine failed in the Python process: " + failure);
+            assertThat(next.output()).contains("[pyexec4j: the engine failed in the Python process: " + failure);
         } else {
             assertThat(next.output()).startsWith("[pyexec4j: the session's Python process ended after its last run"
                     + " (the engine failed in it: " + failure).contains("this run starts in a fresh interpreter state")

@@ -221,6 +221,7 @@ class OutputBuffer:
         self._limits, self._run_writes, self._run_bytes = None, 0, 0
         self._held = []  # the last writes past the head, for the tail (see _left_out_locked)
         self._left_writes = self._left_bytes = 0  # what the flush in progress left out
+        self.sent_at_end = False  # the run's end sent frames: its code writes a lot (see Worker.run)
         self._head_closed = False  # the host's head is full (see _head_full)
         self._flooding = False  # a tick of this run found more than a frame's worth waiting
         self._main = threading.get_ident()
@@ -404,6 +405,7 @@ class OutputBuffer:
             items = _normalized(items)
         if len(items) > max_writes or _chars(items) > END_GROUP_CHARS:
             self._send_locked(items)
+            self.sent_at_end = True
             return []
         return [[s, texts] for s, texts in _by_stream(items)]
 
@@ -2046,7 +2048,13 @@ class Worker:
         _SPAWNED[0] = False
         done["next_pair"] = "same" if reuse else "new"
         # The last Python-level output goes with the result.
+        self.output.sent_at_end = False
         groups = self.output.end(END_GROUP_WRITES, threads_running=threads_left)
+        if self.output.sent_at_end:
+            # more than a result carries was left for the end (a run shorter than the engine
+            # thread's quiet start, QUIET_START_SECONDS): the session's next run ticks from the
+            # start, so that the host takes its output while it runs
+            self.ticks_wrote = True
         if groups:
             done["g"] = groups
         if reuse and not _unread(self.out_fd) and not _unread(self.err_fd):
