@@ -2454,10 +2454,10 @@ def _prepare_process():
     # (os.kill's wrapper is os.system's)
     for fn in (os.system, os.write, os.fork, start, _at_fork(None), _flush_before_foreign_code):
         _HIDDEN_CODES.add(fn.__code__)
-    # an interrupt held back while output is sent is raised where it is let through again:
-    # in OutputBuffer.flush, under the code's own line
+    # an interrupt held back while output is sent is raised where it is let through again (in
+    # OutputBuffer.flush), or lands in the flush of C's stdio after it: under the code's own line
     for fn in (_flush_engine, Worker.flush_all, OutputBuffer.flush, OutputBuffer._flush_some,
-               OutputBuffer.flush_if_idle):
+               OutputBuffer.flush_if_idle, _flush_c_stdio):
         _HIDDEN_CODES.add(fn.__code__)
     _warm_up()
 

@@ -53,6 +53,7 @@ public final class StdioCommand implements Callable<Integer> {
         // Stdout carries protocol lines only: whatever else prints to System.out goes to stderr.
         System.setOut(System.err);
         try (Interpreter py = engine.open()) {
+            AnswerPipe.enlarge(py.python().executable());
             // said on stderr, the log: a user at a terminal should not think it hangs, and a
             // client may wait for "ready" whether or not it warms up
             PrintStream log = new PrintStream(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8);

@@ -57,6 +57,27 @@ class StdioLifecycleTest {
     }
 
     @Test
+    void theAnswerPipeIsEnlarged() throws Exception {
+        // a pipe holds 64 KiB by default: a big answer then moves in many writes, each waiting
+        // for the client to read; the server asks for 1 MiB (or the system's most, if lower)
+        try (StdioClient server = new StdioClient("--warm-up", "0")) {
+            server.send("{\"id\": 1, \"code\": \"print('ok')\"}");
+            assertThat(body(result(server.answer(1)))).isEqualTo("ok\n");
+            Path python = org.pyexec4j.internal.worker.PythonLocator.resolve("python3").executable();
+            Process probe = new ProcessBuilder(python.toString(), "-c", String.join("\n",
+                    "import fcntl, os",
+                    "fd = os.open('/proc/" + server.process().pid() + "/fd/1', os.O_WRONLY)",
+                    "most = int(open('/proc/sys/fs/pipe-max-size').read())",
+                    "print(fcntl.fcntl(fd, 1032) >= min(1 << 20, most))")).redirectErrorStream(true).start();
+            String said = new String(probe.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(probe.waitFor()).as(said).isZero();
+            assertThat(said).isEqualTo("True\n");
+            server.endInput();
+            assertThat(server.waitForExit()).isZero();
+        }
+    }
+
+    @Test
     void warmUpAnswersNothingOnStdoutAndLeavesNoSessionOrProcessBehind() throws Exception {
         try (StdioClient server = new StdioClient("--warm-up", "2")) {
             server.send("{\"id\": 1, \"session\": \"pyexec4j-warm-up-1\", \"reset\": false, \"code\": "

@@ -76,8 +76,16 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
      * bytes from a connection code can write to are not made into millions of writes.
      */
     public static PackedTexts split(byte[] utf8, int mostWrites) {
-        int[] starts = new int[16];
-        int[] ends = new int[16];
+        // as many places as there can be writes, counted first: growing the arrays by doubling
+        // copied each of 131 072 writes' places about twice more
+        int most = 1;
+        for (byte b : utf8) {
+            if (b == 0) {
+                most++;
+            }
+        }
+        int[] starts = new int[Math.min(most, mostWrites)];
+        int[] ends = new int[starts.length];
         int count = 0;
         long bytes = 0;
         int from = 0;
@@ -87,10 +95,6 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
                     if (count == mostWrites) {
                         throw new IllegalArgumentException("more than " + mostWrites + " writes");
                     }
-                    if (count == starts.length) {
-                        starts = Arrays.copyOf(starts, count * 2);
-                        ends = Arrays.copyOf(ends, count * 2);
-                    }
                     starts[count] = from;
                     ends[count] = i;
                     count++;
@@ -99,7 +103,8 @@ public final class PackedTexts extends AbstractList<String> implements RandomAcc
                 from = i + 1;
             }
         }
-        return new PackedTexts(utf8, Arrays.copyOf(starts, count), Arrays.copyOf(ends, count), bytes);
+        return count == starts.length ? new PackedTexts(utf8, starts, ends, bytes)
+                : new PackedTexts(utf8, Arrays.copyOf(starts, count), Arrays.copyOf(ends, count), bytes);
     }
 
     private static boolean wellFormed(byte[] utf8) {
