@@ -24,6 +24,7 @@ import org.pyexec4j.IsolationReport;
 import org.pyexec4j.PyExec4jException;
 import org.pyexec4j.PythonInfo;
 import org.pyexec4j.RunRequest;
+import org.pyexec4j.internal.output.KeptOutputBudget;
 import org.pyexec4j.internal.output.OutputRecorder;
 import org.pyexec4j.internal.sandbox.SandboxPlan;
 import org.pyexec4j.internal.sandbox.SandboxPlanner;
@@ -63,6 +64,8 @@ public final class Engine implements AutoCloseable {
     private final Deadlines timer;
     private final WorkerPool pool;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** The output all runs together keep: each run's own limit does not bound many at once. */
+    private final KeptOutputBudget keptOutput = KeptOutputBudget.ofHeap();
     /** The sessions of single runs ({@code run(code)}), until retired: close() ends them too. */
     private final Set<Session> singleRuns = ConcurrentHashMap.newKeySet();
     private final AtomicLong workerIds = new AtomicLong();
@@ -281,6 +284,10 @@ public final class Engine implements AutoCloseable {
     /** A spare worker with a fresh interpreter state, or null when none is ready now. */
     WorkerProcess readyWorker() {
         return pool.takeReady();
+    }
+
+    KeptOutputBudget keptOutput() {
+        return keptOutput;
     }
 
     /** Where slow work goes (starting workers, big results, endings), off the callers' and IO threads. */

@@ -152,7 +152,7 @@ final class Session implements AutoCloseable {
         }
         Duration timeout = request.timeout() != null ? request.timeout() : engine.config().timeout();
         long limit = engine.config().outputLimitBytes();
-        OutputRecorder recorder = new OutputRecorder(limit, request.listener(), engine.background());
+        OutputRecorder recorder = new OutputRecorder(limit, request.listener(), engine.background(), engine.keptOutput());
         if (note != null) {
             recorder.record(StdStream.STDERR, note);
         }
@@ -162,6 +162,9 @@ final class Session implements AutoCloseable {
         w.start(new RunSpec(request.code(), workdir, timeout, engine.config().grace(), uid), recorder)
                 .whenComplete((outcome, failure) -> {
                     Runnable answer = () -> complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit));
+                    if (failure != null) {
+                        recorder.abandon(); // no result holds its output: its share goes back
+                    }
                     if (failure != null && !fresh && causeOf(failure) instanceof WorkerGoneBeforeRun) {
                         // the code never reached the worker, which ended after its last run: it runs
                         // in a fresh one, which says that the state was lost (see start)

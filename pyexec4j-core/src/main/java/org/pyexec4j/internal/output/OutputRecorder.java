@@ -54,6 +54,14 @@ public final class OutputRecorder {
     private boolean closed;
     private boolean listenerToldOfTail;
     private Recorded recorded;
+    /** Shared with the other runs, or null (no bound but this run's own). */
+    private final KeptOutputBudget budget;
+    /** What this run has taken from the budget: its head's bytes and its tail's room. */
+    private long taken;
+    /** The tail may hold at most this much: its limit, or less once the budget ran out. */
+    private long tailRoom;
+    /** The budget ran out while this run kept output: its result says so. */
+    private boolean budgetShort;
 
     /** A recorder whose listener, if any, is called on the recording thread (for tests). */
     public OutputRecorder(long limitBytes, OutputListener listener) {
@@ -62,8 +70,15 @@ public final class OutputRecorder {
 
     /** A recorder whose listener, if any, is called on threads of {@code listenerThreads}, in order. */
     public OutputRecorder(long limitBytes, OutputListener listener, Executor listenerThreads) {
+        this(limitBytes, listener, listenerThreads, null);
+    }
+
+    /** The same, keeping output within {@code budget} too, shared with other runs (null: none). */
+    public OutputRecorder(long limitBytes, OutputListener listener, Executor listenerThreads, KeptOutputBudget budget) {
+        this.budget = budget;
         this.headLimit = limitBytes / 2;
         this.tailLimit = limitBytes - headLimit;
+        this.tailRoom = budget == null ? tailLimit : 0;
         int writes = keptWrites(limitBytes);
         this.headWrites = writes / 2;
         this.tailWrites = writes - headWrites;
@@ -91,7 +106,8 @@ public final class OutputRecorder {
     /** Records writes of one stream, in order, as {@link #record} each. */
     public synchronized void record(StdStream stream, List<String> texts) {
         if (texts instanceof PackedTexts packed && !closed && listener == null && tail.isEmpty()
-                && headBytes + packed.utf8Length() <= headLimit && headCount + packed.size() <= headWrites) {
+                && headBytes + packed.utf8Length() <= headLimit && headCount + packed.size() <= headWrites
+                && fromBudget(packed.utf8Length())) {
             // all of them fit in the head: kept as they came
             head.add(packed);
             plain = null;
@@ -166,7 +182,7 @@ public final class OutputRecorder {
     /** Keeps a write in the head, or else in the tail; returns whether it went to the head. */
     private boolean keep(StdStream stream, String text) {
         long bytes = utf8Length(text);
-        if (tail.isEmpty() && headBytes + bytes <= headLimit && headCount < headWrites) {
+        if (tail.isEmpty() && headBytes + bytes <= headLimit && headCount < headWrites && fromBudget(bytes)) {
             if (plain == null) {
                 plain = new ArrayList<>();
                 head.add(plain);
@@ -179,11 +195,18 @@ public final class OutputRecorder {
         }
         tail.addLast(new OutputChunk(stream, text));
         tailBytes += bytes;
-        while (!tail.isEmpty() && (tailBytes > tailLimit || tail.size() > tailWrites)) {
+        if (tailBytes > tailRoom && tailRoom < tailLimit) {
+            // the tail's room grows with it, as far as its limit and the shared budget allow
+            long more = budget.take(Math.min(tailBytes, tailLimit) - tailRoom);
+            tailRoom += more;
+            taken += more;
+            budgetShort |= tailBytes > tailRoom && tailRoom < tailLimit;
+        }
+        while (!tail.isEmpty() && (tailBytes > tailRoom || tail.size() > tailWrites)) {
             boolean tooMany = tail.size() > tailWrites;
             OutputChunk first = tail.pollFirst();
             long firstBytes = utf8Length(first.text());
-            long excess = tailBytes - tailLimit;
+            long excess = tailBytes - tailRoom;
             if (tooMany || firstBytes <= excess) {
                 tailBytes -= firstBytes;
                 droppedBytes += firstBytes;
@@ -197,6 +220,35 @@ public final class OutputRecorder {
             }
         }
         return false;
+    }
+
+    /** Takes bytes for the head from the shared budget, if there is one; false when it is spent. */
+    private boolean fromBudget(long bytes) {
+        if (budget == null) {
+            return true;
+        }
+        long got = budget.take(bytes);
+        if (got < bytes) {
+            budget.give(got);
+            budgetShort = true;
+            return false;
+        }
+        taken += got;
+        return true;
+    }
+
+    /** Gives this run's share of the shared budget back (its result holds the output from now on). */
+    private void giveBack() {
+        if (budget != null && taken > 0) {
+            budget.give(taken);
+            taken = 0;
+        }
+    }
+
+    /** Stops recording (the run failed without a result) and gives its share of the budget back. */
+    public synchronized void abandon() {
+        closed = true;
+        giveBack();
     }
 
     /** Whether the calling thread is inside an output listener (of any run). */
@@ -218,6 +270,7 @@ public final class OutputRecorder {
             return recorded;
         }
         closed = true;
+        giveBack();
         if (listener != null) {
             listener.close();
         }
@@ -227,7 +280,9 @@ public final class OutputRecorder {
         List<String> rest = new ArrayList<>(tail.size() + 1);
         if (droppedBytes > 0) {
             rest.add("\n[pyexec4j: " + droppedBytes + " bytes of output dropped here; the output limit is "
-                    + limitBytes + " bytes]\n");
+                    + limitBytes + " bytes" + (budgetShort ? ", and the output all runs together may keep in the"
+                    + " engine's memory (" + budget.totalBytes() + " bytes) was in use: this run kept less" : "")
+                    + "]\n");
             runs.add(StdStream.STDERR, 1);
         }
         for (OutputChunk c : tail) {

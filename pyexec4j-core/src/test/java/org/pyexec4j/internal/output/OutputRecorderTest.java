@@ -55,4 +55,36 @@ class OutputRecorderTest {
         // past the head, the worker may leave writes out with a listener too
         assertThat(withListener.capacityForSkipping()).isNotNull();
     }
+
+    @Test
+    void runsKeepNoMoreThanTheirSharedBudgetAndGiveItBack() {
+        // many runs flooding at once each kept up to their own limit: together they filled the heap
+        KeptOutputBudget budget = new KeptOutputBudget(30_000);
+        OutputRecorder first = new OutputRecorder(LIMIT, null, Runnable::run, budget);
+        OutputRecorder second = new OutputRecorder(LIMIT, null, Runnable::run, budget);
+        long written = 0;
+        for (int i = 0; i < 1000; i++) {
+            String line = "line " + i + " " + "x".repeat(40) + "\n";
+            first.record(StdStream.STDOUT, line);
+            second.record(StdStream.STDERR, line);
+            written += OutputRecorder.utf8Length(line);
+        }
+        OutputRecorder.Recorded a = first.finish(LIMIT);
+        OutputRecorder.Recorded b = second.finish(LIMIT);
+        for (OutputRecorder.Recorded r : List.of(a, b)) {
+            String note = r.texts().stream().filter(t -> t.startsWith("\n[pyexec4j: ")).findFirst().orElseThrow();
+            long kept = r.texts().stream().filter(t -> !t.equals(note)).mapToLong(OutputRecorder::utf8Length).sum();
+            // the drop is counted exactly, and said to be the budget's
+            assertThat(kept + r.droppedBytes()).isEqualTo(written);
+            assertThat(note).contains("the output all runs together may keep in the engine's memory (30000 bytes)");
+        }
+        long keptBoth = 2 * written - a.droppedBytes() - b.droppedBytes();
+        assertThat(keptBoth).isLessThanOrEqualTo(30_000).isPositive();
+        // what is kept last is the end of the run's output (as much of it as the budget left room for)
+        assertThat("line 999 " + "x".repeat(40) + "\n").endsWith(a.texts().get(a.texts().size() - 1));
+        // both results made: the budget is whole again
+        OutputRecorder third = new OutputRecorder(LIMIT, null, Runnable::run, budget);
+        third.record(StdStream.STDOUT, "y".repeat(29_000));
+        assertThat(third.finish(LIMIT).droppedBytes()).isZero();
+    }
 }
