@@ -51,6 +51,7 @@ globals().update((name, value) for name, value in vars(builtins).items() if not 
 PROTOCOL_VERSION = "1"
 PR_SET_CHILD_SUBREAPER = 36
 ENGINE_FDS_FROM = 900  # the engine's own descriptors go from here up (see _engine_fd)
+SEND_BUFFER_BYTES = 4 << 20  # asked for each connection to the host (the kernel caps it at net.core.wmem_max)
 FLUSH_AFTER_SECONDS = 0.005
 QUIET_TICK_SECONDS = 0.05  # the engine thread's tick once the code has stopped writing
 # The engine thread's first tick after a run whose ticks sent nothing: a waking thread waits
@@ -1135,9 +1136,6 @@ def _all_holding_gil(call, data):
 
 
 HELLO_LENGTH = 128  # the Java side reads exactly this many bytes of announcement
-
-
-SEND_BUFFER_BYTES = 4 << 20  # asked for each connection to the host (the kernel caps it at net.core.wmem_max)
 
 
 def _connect(path, hello):

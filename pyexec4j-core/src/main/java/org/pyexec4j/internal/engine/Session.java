@@ -191,12 +191,13 @@ final class Session implements AutoCloseable {
         return result;
     }
 
+    /** The failure itself, not the CompletionException a future wrapped it in. */
     private static Throwable causeOf(Throwable failure) {
         return failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
     }
 
-        /** The result, given once the run's listener has had all its output (at once without one). */
+    /** The result, given once the run's listener has had all its output (at once without one). */
     private static void complete(CompletableFuture<ExecutionResult> result, OutputRecorder recorder,
                                  Supplier<ExecutionResult> assemble) {
         ExecutionResult r;
