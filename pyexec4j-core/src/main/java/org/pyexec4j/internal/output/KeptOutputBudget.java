@@ -28,6 +28,18 @@ public final class KeptOutputBudget {
         return granted;
     }
 
+    /**
+     * Takes all of {@code bytes} if as much as {@code leaving} is left after it, else nothing: a
+     * run's head leaves room for runs' tails, which hold the end of their output.
+     */
+    synchronized boolean takeLeaving(long bytes, long leaving) {
+        if (total - used - bytes < leaving) {
+            return false;
+        }
+        used += bytes;
+        return true;
+    }
+
     synchronized void give(long bytes) {
         used = Math.max(0, used - bytes);
     }

@@ -222,18 +222,20 @@ public final class OutputRecorder {
         return false;
     }
 
-    /** Takes bytes for the head from the shared budget, if there is one; false when it is spent. */
+    /**
+     * Takes bytes for the head from the shared budget, if there is one; false when that would
+     * leave less than a tail's worth (the end of a run's output, its result and traceback, is
+     * what it can least lose).
+     */
     private boolean fromBudget(long bytes) {
         if (budget == null) {
             return true;
         }
-        long got = budget.take(bytes);
-        if (got < bytes) {
-            budget.give(got);
+        if (!budget.takeLeaving(bytes, tailLimit)) {
             budgetShort = true;
             return false;
         }
-        taken += got;
+        taken += bytes;
         return true;
     }
 
