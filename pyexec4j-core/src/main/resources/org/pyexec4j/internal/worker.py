@@ -1941,14 +1941,15 @@ class Worker:
             self._prepare(msg["workdir"], msg.get("uid"))
         self.prepared = None
         self.output.begin(run_id, token + b"s\x01\x00", (self.out_fd, self.err_fd), others, msg.get("out_limits"))
+        source = code.encode("utf-8", "surrogatepass")
         try:
             try:
-                self._write_runfile(code.encode("utf-8", "surrogatepass"))
+                self._write_runfile(source)
             except PermissionError:
                 # the code took write access to its own directory away (os.chmod('.', 0o500)):
                 # this process, its owner, takes it back, as _prepare does for search access
                 _give_owner_access(self.workdir)
-                self._write_runfile(code.encode("utf-8", "surrogatepass"))
+                self._write_runfile(source)
         except OSError as e:
             # the code took what the file needs (its directory's permissions, a directory of
             # that name, its descriptors or file size limit): it runs without the file, and
@@ -2135,9 +2136,9 @@ class Worker:
         user_tbs = [tb for _, tb in user]
         summary = traceback.StackSummary.extract((tb.tb_frame, tb.tb_lineno) for tb in user_tbs)
         for frame in summary:
-            # each frame's file as the code's frame has it, as the reference's extract_tb gives it: the
-            # run's code is compiled as runfile.py, code compiled under the file's absolute path
-            # (or imported from it) says that path
+            # each frame's file as its code has it, as the reference's extract_tb gives it: the
+            # run's code is compiled as runfile.py; code compiled under the file's absolute
+            # path (or imported from it) says that path
             stack.append([frame.filename, frame.lineno, frame.name, frame.line])
         exc_type = _class_name(exc)
         ending = "raised"

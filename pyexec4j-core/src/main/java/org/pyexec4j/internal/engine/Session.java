@@ -112,8 +112,8 @@ final class Session implements AutoCloseable {
             if (w != null && !w.isUsable() && lostStateNote == null) {
                 // it ended after its last run's result (the code broke what the engine needs
                 // between runs): the run that would have kept its state says so
-                lostStateNote = "[pyexec4j: the session's Python process ended after its last run ("
-                        + endedBecause(w) + "); this run starts in a fresh interpreter state]\n";
+                lostStateNote = freshBecause("the session's Python process ended after its last run ("
+                        + endedBecause(w) + ")");
             }
             WorkerProcess spare = engine.preparedWorker(spareKey());
             if (spare == null) {
@@ -152,7 +152,8 @@ final class Session implements AutoCloseable {
         }
         Duration timeout = request.timeout() != null ? request.timeout() : engine.config().timeout();
         long limit = engine.config().outputLimitBytes();
-        OutputRecorder recorder = new OutputRecorder(limit, request.listener(), engine.background(), engine.keptOutput());
+        OutputRecorder recorder = new OutputRecorder(limit, request.listener(), engine.background(),
+                engine.keptOutput());
         if (note != null) {
             recorder.record(StdStream.STDERR, note);
         }
@@ -164,19 +165,19 @@ final class Session implements AutoCloseable {
                     Runnable answer = () -> complete(result, recorder, () -> assemble(w, outcome, recorder, timeout, limit));
                     if (failure != null) {
                         recorder.abandon(); // no result holds its output: its share goes back
-                    }
-                    if (failure != null && !fresh && causeOf(failure) instanceof WorkerGoneBeforeRun) {
-                        // the code never reached the worker, which ended after its last run: it runs
-                        // in a fresh one, which says that the state was lost (see start)
-                        start(request).whenComplete((r, f) -> {
-                            if (f != null) {
-                                result.completeExceptionally(causeOf(f));
-                            } else {
-                                result.complete(r);
-                            }
-                        });
-                    } else if (failure != null) {
-                        result.completeExceptionally(failure);
+                        if (!fresh && causeOf(failure) instanceof WorkerGoneBeforeRun) {
+                            // the code never reached the worker, which ended after its last run: it
+                            // runs in a fresh one, which says that the state was lost (see start)
+                            start(request).whenComplete((r, f) -> {
+                                if (f != null) {
+                                    result.completeExceptionally(causeOf(f));
+                                } else {
+                                    result.complete(r);
+                                }
+                            });
+                        } else {
+                            result.completeExceptionally(failure);
+                        }
                     } else if (recorder.keptSize() <= ASSEMBLE_INLINE_LIMIT) {
                         // completing runs what waits for the result (an answer, the next run)
                         // here and now: before the clean-up below, which would delay it
@@ -274,44 +275,50 @@ final class Session implements AutoCloseable {
         }
         engine.retire(w);
         if (outcome.killedAfterGrace()) {
-            recorder.record(StdStream.STDERR, "\n[pyexec4j: the code ignored the interrupt at its time limit and was"
-                    + " killed after a grace of " + engine.config().grace().toMillis() / 1000.0
-                    + " s; the session's state was lost]\n");
-            lostStateNote = "[pyexec4j: the previous run was killed at its time limit; this run starts in a fresh"
-                    + " interpreter state]\n";
+            sayStateLost(recorder, "the code ignored the interrupt at its time limit and was killed after a grace of "
+                    + engine.config().grace().toMillis() / 1000.0 + " s");
+            lostStateNote = freshBecause("the previous run was killed at its time limit");
             return ResultAssembler.killedAfterGrace(recorder.finish(limit), timeout, outcome.wall());
         }
         if (closed) {
             // the host ended it, which the process's status does not say (one that exits as its
             // connection closes says 0, one killed says 9): the same result either way
-            recorder.record(StdStream.STDERR, "\n[pyexec4j: the session was closed while the code ran, and its"
-                    + " Python process ended; the session's state was lost]\n");
+            sayStateLost(recorder, "the session was closed while the code ran, and its Python process ended");
             return ResultAssembler.endedFor(outcome.exit(), "the session was closed while the code ran",
                     recorder.finish(limit), timeout, outcome.wall());
         }
         if (outcome.breach() != null) {
             // the engine ended it: say why, not only the status it ended with
-            recorder.record(StdStream.STDERR, "\n[pyexec4j: the Python process's control connection carried "
-                    + outcome.breach() + ", not the engine's protocol (code that writes to that connection's"
-                    + " descriptor does this), so the engine ended the process; the session's state was lost]\n");
-            lostStateNote = "[pyexec4j: the engine ended the previous run's Python process (its control connection"
-                    + " broke the protocol); this run starts in a fresh interpreter state]\n";
+            sayStateLost(recorder, "the Python process's control connection carried " + outcome.breach()
+                    + ", not the engine's protocol (code that writes to that connection's descriptor does this), so"
+                    + " the engine ended the process");
+            lostStateNote = freshBecause("the engine ended the previous run's Python process (its control connection"
+                    + " broke the protocol)");
             return ResultAssembler.endedFor(outcome.exit(), "the engine ended the Python process: its control"
                     + " connection carried " + outcome.breach(), recorder.finish(limit), timeout, outcome.wall());
         }
-        String death = ResultAssembler.describeDeath(outcome.exit());
         if (outcome.engineFailure() != null) {
             // not the code's own exit, whatever the status: the code broke what the engine needs
             String why = "the engine failed in the Python process: " + outcome.engineFailure();
-            recorder.record(StdStream.STDERR, "\n[pyexec4j: " + why + "; the session's state was lost]\n");
-            lostStateNote = "[pyexec4j: the engine failed in the previous run's Python process ("
-                    + outcome.engineFailure() + "); this run starts in a fresh interpreter state]\n";
+            sayStateLost(recorder, why);
+            lostStateNote = freshBecause("the engine failed in the previous run's Python process ("
+                    + outcome.engineFailure() + ")");
             return ResultAssembler.endedFor(outcome.exit(), why, recorder.finish(limit), timeout, outcome.wall());
         }
-        recorder.record(StdStream.STDERR, "\n[pyexec4j: " + death + "; the session's state was lost]\n");
-        lostStateNote = "[pyexec4j: the previous run ended the Python process (" + death
-                + "); this run starts in a fresh interpreter state]\n";
+        String death = ResultAssembler.describeDeath(outcome.exit());
+        sayStateLost(recorder, death);
+        lostStateNote = freshBecause("the previous run ended the Python process (" + death + ")");
         return ResultAssembler.died(outcome.exit(), recorder.finish(limit), timeout, outcome.wall());
+    }
+
+    /** The run's output ends by saying how its process ended, and that the session's state went with it. */
+    private static void sayStateLost(OutputRecorder recorder, String how) {
+        recorder.record(StdStream.STDERR, "\n[pyexec4j: " + how + "; the session's state was lost]\n");
+    }
+
+    /** What the session's next run says first: why it starts in a fresh state. */
+    private static String freshBecause(String why) {
+        return "[pyexec4j: " + why + "; this run starts in a fresh interpreter state]\n";
     }
 
     private static String endedBecause(WorkerProcess w) {

@@ -54,7 +54,7 @@ public final class ResultAssembler {
      * with, the code did not exit, and {@code why} says what happened.
      */
     public static ExecutionResult endedFor(ZygoteMessage.Exited exit, String why, OutputRecorder.Recorded out,
-                                              Duration timeout, Duration wall) {
+                                           Duration timeout, Duration wall) {
         return dead("WorkerCrashed", why, Ending.CRASHED, null, exit == null ? null : exit.signal(), out, timeout,
                 wall);
     }
